@@ -1,0 +1,1 @@
+"""Benchmarks: one module per benchmark, each run as ``peerlight bench NAME --json``."""

@@ -1,0 +1,12 @@
+"""URL wiring only: each app's own ``urls.py`` holds its routes."""
+
+from django.urls import include, path
+
+from peerlight.lib import views as lib_views
+
+urlpatterns = [
+    path("", lib_views.home, name="home"),
+    path("help/", lib_views.need_help, name="need-help"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("peerlight.accounts.urls")),
+]

@@ -1,0 +1,85 @@
+"""Shared fixtures: the personas every view test uses.
+
+``anonymous``, ``member``, ``other_member``, ``peer_supporter``,
+``coordinator``, ``researcher`` and ``admin_user`` are saved accounts;
+``client_for`` returns a CSRF-enforcing test client signed in as one of them
+(staff personas also pass two-factor, as they must before any staff page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from peerlight.accounts.models import STAFF_ROLES, Role, RoleGrant, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(display_name: str, *roles: str, email: str = "") -> User:
+    user = User.objects.create_user(display_name, PASSWORD, email=email)
+    for role in roles:
+        RoleGrant.objects.create(user=user, role=role)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member(db: None) -> User:
+    return make_user("River", email="river@example.org")
+
+
+@pytest.fixture
+def other_member(db: None) -> User:
+    return make_user("Sky")
+
+
+@pytest.fixture
+def peer_supporter(db: None) -> User:
+    return make_user("Jordan", Role.PEER_SUPPORTER)
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return make_user("Morgan", Role.COORDINATOR)
+
+
+@pytest.fixture
+def researcher(db: None) -> User:
+    return make_user("Quinn", Role.RESEARCHER)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return make_user("Avery", Role.ADMIN)
+
+
+def sign_in(client: Client, user: User) -> None:
+    """Sign ``user`` in; staff also pass two-factor with a confirmed device."""
+    client.force_login(user)
+    if user.role_set() & STAFF_ROLES:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User | None], Client]:
+    def make(user: User | None) -> Client:
+        client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            sign_in(client, user)
+        return client
+
+    return make
