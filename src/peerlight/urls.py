@@ -1,5 +1,6 @@
 """URL wiring only: each app's own ``urls.py`` holds its routes."""
 
+from django.contrib import admin
 from django.urls import include, path
 
 from peerlight.lib import views as lib_views
@@ -9,4 +10,6 @@ urlpatterns = [
     path("help/", lib_views.need_help, name="need-help"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("peerlight.accounts.urls")),
+    path("privacy/", include("peerlight.accounts.privacy_urls")),
+    path("admin/", admin.site.urls),
 ]
