@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from peerlight.accounts.models import STAFF_ROLES, Role, RoleGrant, User
 
@@ -25,6 +26,12 @@ def make_user(display_name: str, *roles: str, email: str = "") -> User:
     for role in roles:
         RoleGrant.objects.create(user=user, role=role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: SettingsWrapper) -> None:
+    # Argon2 is deliberately slow; tests that are about hashing restore it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -55,3 +55,9 @@ def test_postgres_url_switches_engine() -> None:
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "peerlight"
     assert "OPTIONS" not in config or "init_command" not in config.get("OPTIONS", {})
+
+
+def test_passwords_are_hashed_with_argon2() -> None:
+    from peerlight import settings as peerlight_settings
+
+    assert peerlight_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
