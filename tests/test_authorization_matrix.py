@@ -1,0 +1,176 @@
+"""Every URL of the URLconf, requested by every persona, against one table.
+
+The table below declares, for each URL name, what each persona gets from a
+GET. A URL name missing from the table fails ``test_every_url_is_declared``,
+so no view can ship without saying who may see it. The Django admin is
+declared once as a rule for its whole namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from peerlight.accounts.models import User
+
+PERSONAS = ("anonymous", "member", "peer_supporter", "coordinator", "researcher", "admin_user")
+
+OK = "200"
+LOGIN = "log-in"  # redirected to the log-in page
+ADMIN_LOGIN = "admin log-in"  # redirected to the admin's log-in page
+REDIRECT = "redirect"  # any redirect that is not to a log-in page
+NOT_FOUND = "404"
+FORBIDDEN = "403"
+NOT_ALLOWED = "405"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What each persona gets; ``kwargs`` builds the URL's arguments."""
+
+    anonymous: str
+    member: str
+    peer_supporter: str | None = None
+    coordinator: str | None = None
+    researcher: str | None = None
+    admin_user: str | None = None
+    kwargs: Callable[[dict[str, User]], dict[str, Any]] = field(default=lambda people: {})
+
+    def for_persona(self, persona: str) -> str:
+        value: str | None = getattr(self, persona)
+        # Personas not named get what a member gets.
+        return value if value is not None else self.member
+
+
+PUBLIC = Expect(anonymous=OK, member=OK)
+MEMBERS = Expect(anonymous=LOGIN, member=OK)
+GUESTS_ONLY = Expect(anonymous=OK, member=REDIRECT)
+POST_ONLY = Expect(anonymous=NOT_ALLOWED, member=NOT_ALLOWED)
+POST_ONLY_MEMBERS = Expect(anonymous=LOGIN, member=NOT_ALLOWED)
+
+TABLE: dict[str, Expect] = {
+    "home": PUBLIC,
+    "need-help": PUBLIC,
+    # Django's view redirects a GET without changing the language.
+    "set_language": Expect(anonymous=REDIRECT, member=REDIRECT),
+}
+
+# The Django admin: administrators who passed two-factor only.
+ADMIN_RULE = Expect(
+    anonymous=ADMIN_LOGIN,
+    member=ADMIN_LOGIN,
+    peer_supporter=ADMIN_LOGIN,
+    coordinator=ADMIN_LOGIN,
+    researcher=ADMIN_LOGIN,
+    admin_user="allowed",
+)
+ADMIN_ARGUMENTS = {
+    "object_id": "1",
+    "pk": 1,
+    "content_type_id": "1",
+    "app_label": "audit",
+    "url": "nowhere/",
+}
+
+
+def url_patterns() -> Iterator[tuple[str, str, URLPattern]]:
+    """(name with namespace, route, pattern) for every pattern in the URLconf."""
+
+    def walk(
+        patterns: list[Any], route: str, namespace: str
+    ) -> Iterator[tuple[str, str, URLPattern]]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+                yield from walk(pattern.url_patterns, route + str(pattern.pattern), inner)
+            else:
+                yield namespace + (pattern.name or ""), route + str(pattern.pattern), pattern
+
+    yield from walk(get_resolver().url_patterns, "/", "")
+
+
+def admin_url(route: str, pattern: URLPattern) -> str:
+    """A concrete URL for an admin route, with harmless arguments."""
+    if pattern.name:
+        names = pattern.pattern.regex.groupindex
+        return reverse(f"admin:{pattern.name}", kwargs={k: ADMIN_ARGUMENTS[k] for k in names})
+    # Unnamed admin routes: the object redirect and the catch-all.
+    return "/admin/audit/auditentry/1/" if "object_id" in route else "/admin/nowhere/"
+
+
+def test_every_url_is_declared() -> None:
+    missing = [
+        f"{name or '(unnamed)'} at {route}"
+        for name, route, _pattern in url_patterns()
+        if not name.startswith("admin:") and name not in TABLE
+    ]
+    assert not missing, "Declare these URLs in the authorisation matrix: " + ", ".join(missing)
+
+
+def test_the_table_has_no_stale_entries() -> None:
+    names = {name for name, _route, _pattern in url_patterns()}
+    assert not set(TABLE) - names
+
+
+@pytest.fixture
+def people(
+    member: User,
+    peer_supporter: User,
+    coordinator: User,
+    researcher: User,
+    admin_user: User,
+) -> dict[str, User]:
+    return {
+        "member": member,
+        "peer_supporter": peer_supporter,
+        "coordinator": coordinator,
+        "researcher": researcher,
+        "admin_user": admin_user,
+    }
+
+
+def check(client: Client, url: str, expected: str, who: str) -> None:
+    response = client.get(url)
+    where = f"{who} GET {url}"
+    location = response.headers.get("Location", "")
+    if expected == LOGIN:
+        assert response.status_code == 302, where
+        assert location.startswith(reverse("accounts:login")), f"{where} went to {location}"
+    elif expected == ADMIN_LOGIN:
+        assert response.status_code == 302, where
+        assert location.startswith(reverse("admin:login")), f"{where} went to {location}"
+    elif expected == REDIRECT:
+        assert response.status_code == 302, where
+        assert "login" not in location, f"{where} went to {location}"
+    elif expected == "allowed":
+        # Inside the admin, Django's own checks answer (a 403 for a bare
+        # autocomplete request, a 404 for a missing object): never a log-in.
+        assert response.status_code < 500, f"{where}: {response.status_code}"
+        assert not location.startswith(reverse("admin:login")), where
+    else:
+        assert str(response.status_code) == expected, f"{where}: {response.status_code}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_what_the_table_says(
+    persona: str, people: dict[str, User], client_for: Callable[[User | None], Client]
+) -> None:
+    client = client_for(people.get(persona))
+    for name, route, pattern in url_patterns():
+        if name.startswith("admin:") or (not name and route.startswith("/admin/")):
+            if "logout" in name:
+                continue  # a GET to the admin's log-out is refused with 405 for all alike
+            expected = ADMIN_RULE.for_persona(persona)
+            if name == "admin:login":
+                expected = OK if persona == "anonymous" or persona != "admin_user" else REDIRECT
+            check(client, admin_url(route, pattern), expected, persona)
+            continue
+        rule = TABLE[name]
+        check(
+            client, reverse(name, kwargs=rule.kwargs(people)), rule.for_persona(persona), persona
+        )
