@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "pl1"
 NONCE_BYTES = 12
+TAG_BYTES = 16
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 
 
 class DecryptionError(Exception):
@@ -50,13 +52,24 @@ class Key:
 
     @classmethod
     def from_text(cls, text: str) -> Key:
-        try:
-            secret = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
-        except (binascii.Error, ValueError):
-            raise ImproperlyConfigured("An encryption key is not valid base64.") from None
+        """Read a key; stray characters are refused, not silently skipped."""
+        secret = _strict_urlsafe_b64decode(text.strip())
+        if secret is None:
+            raise ImproperlyConfigured("An encryption key is not valid base64.")
         if len(secret) != 32:
             raise ImproperlyConfigured("Each encryption key must be 32 bytes (base64 encoded).")
         return cls(hashlib.sha256(secret).hexdigest()[:8], secret)
+
+
+def _strict_urlsafe_b64decode(text: str) -> bytes | None:
+    """Decode URL-safe base64 (padding optional), or None if it is not exactly that."""
+    # The standard decoder drops characters outside the alphabet; validate=True
+    # refuses them, so a mistyped key fails loudly instead of becoming another key.
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(padded.translate(_URLSAFE_TO_STANDARD), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def generate_key_text() -> str:
@@ -121,7 +134,9 @@ def decrypt(stored: str, context: str) -> str:
     candidates = [key for key in keys() if key.key_id == key_id]
     if not candidates:
         raise DecryptionError(f"No configured key has id {key_id}.")
-    raw = base64.urlsafe_b64decode(stored.split(":", 2)[2])
+    raw = _strict_urlsafe_b64decode(stored.split(":", 2)[2])
+    if raw is None or len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("The value is damaged.")
     nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
     try:
         plain = AESGCM(candidates[0].secret).decrypt(nonce, sealed, context.encode())
@@ -164,11 +179,17 @@ class EncryptedTextField(models.TextField[str, str]):
 
 
 def encrypted_fields() -> list[EncryptedTextField]:
+    """Every encrypted column once: each field on the model whose table holds it.
+
+    Proxy and unmanaged models are left out, and inherited fields are listed
+    only on the model that declares them, so a column is never visited twice.
+    """
     from django.apps import apps
 
     return [
         field
         for model in apps.get_models()
-        for field in model._meta.concrete_fields
+        if model._meta.managed and not model._meta.proxy
+        for field in model._meta.local_concrete_fields
         if isinstance(field, EncryptedTextField)
     ]
