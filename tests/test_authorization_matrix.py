@@ -58,6 +58,11 @@ TABLE: dict[str, Expect] = {
     "need-help": PUBLIC,
     # Django's view redirects a GET without changing the language.
     "set_language": Expect(anonymous=REDIRECT, member=REDIRECT),
+    "privacy:home": MEMBERS,
+    "privacy:consents": MEMBERS,
+    "privacy:export": MEMBERS,
+    # Deleting an account asks for the password again first.
+    "privacy:delete": Expect(anonymous=LOGIN, member=REDIRECT),
 }
 
 # The Django admin: administrators who passed two-factor only.
