@@ -1,22 +1,34 @@
-"""Shared fixtures: the personas every view test uses.
+"""Shared fixtures: the personas every view test uses, and helpers to send forms.
 
-``anonymous``, ``member``, ``other_member``, ``peer_supporter``,
-``coordinator``, ``researcher`` and ``admin_user`` are saved accounts;
-``client_for`` returns a CSRF-enforcing test client signed in as one of them
+``member``, ``other_member``, ``peer_supporter``, ``coordinator``,
+``researcher`` and ``admin_user`` are saved accounts; ``client_for`` returns a
+CSRF-enforcing test client signed in as one of them, or anonymous for None
 (staff personas also pass two-factor, as they must before any staff page).
+
+``post_with_csrf`` and ``delete_with_csrf`` go through that client's CSRF
+check as a browser that loaded a page first would (``csrf_token`` is the token
+it holds); ``with_sudo`` marks a session as having confirmed the password.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import STAFF_ROLES, Role, RoleGrant, User
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 PASSWORD = "correct horse battery staple"
 
@@ -90,3 +102,35 @@ def client_for(db: None) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+def csrf_token(client: Client) -> str:
+    """The CSRF token the home page hands out, as a browser would hold it."""
+    client.get(reverse("home"))
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def post_with_csrf(
+    client: Client, url: str, data: dict[str, Any] | None = None, **extra: Any
+) -> TestResponse:
+    """POST ``data`` through the CSRF check, as a browser that loaded a page first would."""
+    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": csrf_token(client)}, **extra)
+
+
+def delete_with_csrf(client: Client, url: str) -> TestResponse:
+    """DELETE with a valid CSRF token, so only the method can be refused."""
+    return client.delete(url, headers={"X-CSRFToken": csrf_token(client)})
+
+
+def with_sudo(client: Client, *, seconds_left: float | None = None) -> Client:
+    """Mark the session as having confirmed the password just now; return the client.
+
+    The confirmation lasts ``seconds_left`` (a negative number: it has run
+    out), or the full ``PEERLIGHT_SUDO_SECONDS`` when not given.
+    """
+    if seconds_left is None:
+        seconds_left = settings.PEERLIGHT_SUDO_SECONDS
+    session = client.session
+    session[SUDO_SESSION_KEY] = timezone.now().timestamp() + seconds_left
+    session.save()
+    return client

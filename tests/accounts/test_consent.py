@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -15,9 +14,7 @@ from django.urls import reverse
 from peerlight.accounts import consent
 from peerlight.accounts.models import ConsentDocument, ConsentEvent, ConsentPurpose, User
 from peerlight.audit.models import AuditEntry
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+from tests.conftest import csrf_token, post_with_csrf
 
 ClientFor = Callable[[User | None], Client]
 URL = "/privacy/consents/"
@@ -39,16 +36,6 @@ def publish(purpose: str, version: int, *, requires_reconsent: bool) -> ConsentD
         body=f"The text of version {version}.",
         requires_reconsent=requires_reconsent,
     )
-
-
-def csrf_token(client: Client) -> str:
-    """The CSRF token a page of the site hands out, as a browser would hold it."""
-    client.get("/")
-    return client.cookies[settings.CSRF_COOKIE_NAME].value
-
-
-def post_form(client: Client, url: str, data: dict[str, str]) -> Response:
-    return client.post(url, {**data, "csrfmiddlewaretoken": csrf_token(client)})
 
 
 # --- The published texts -------------------------------------------------------
@@ -211,7 +198,7 @@ def test_it_shows_each_purpose_its_state_version_and_history(
 
 @pytest.mark.parametrize("purpose", WITHDRAWABLE)
 def test_it_records_an_agreement(member: User, client_for: ClientFor, purpose: str) -> None:
-    response = post_form(
+    response = post_with_csrf(
         client_for(member), URL, {"purpose": purpose, "decision": "agree", "version": "1"}
     )
     assert response.status_code == 302
@@ -225,7 +212,9 @@ def test_it_records_a_withdrawal_with_an_audit_entry(
     member: User, client_for: ClientFor, purpose: str
 ) -> None:
     consent.grant(member, document(purpose))
-    response = post_form(client_for(member), URL, {"purpose": purpose, "decision": "withdraw"})
+    response = post_with_csrf(
+        client_for(member), URL, {"purpose": purpose, "decision": "withdraw"}
+    )
     assert response.status_code == 302
     assert not consent.has_consent(member, purpose)
     latest = consent.latest_event(member, purpose)
@@ -242,7 +231,7 @@ def test_it_shows_a_withdrawal_made_elsewhere_on_the_next_request(
     phone, laptop = client_for(member), client_for(member)
     assert 'value="withdraw"' in laptop.get(URL).content.decode()
 
-    post_form(phone, URL, {"purpose": ConsentPurpose.RESEARCH, "decision": "withdraw"})
+    post_with_csrf(phone, URL, {"purpose": ConsentPurpose.RESEARCH, "decision": "withdraw"})
 
     page = laptop.get(URL).content.decode()
     assert "You withdrew your consent." in page
@@ -254,7 +243,9 @@ def test_it_refuses_to_withdraw_terms_or_privacy_on_the_page(
     member: User, client_for: ClientFor, purpose: str
 ) -> None:
     consent.grant(member, document(purpose))
-    response = post_form(client_for(member), URL, {"purpose": purpose, "decision": "withdraw"})
+    response = post_with_csrf(
+        client_for(member), URL, {"purpose": purpose, "decision": "withdraw"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "cannot be withdrawn while you keep your account" in page
@@ -276,7 +267,7 @@ def test_it_refuses_to_withdraw_terms_or_privacy_on_the_page(
 def test_it_refuses_bad_answers_and_records_nothing(
     member: User, client_for: ClientFor, data: dict[str, str]
 ) -> None:
-    response = post_form(client_for(member), URL, data)
+    response = post_with_csrf(client_for(member), URL, data)
     assert response.status_code == 400
     assert "Your answer was not saved" in response.content.decode()
     assert not ConsentEvent.objects.filter(user=member).exists()
@@ -288,7 +279,9 @@ def test_it_refuses_an_agreement_to_a_version_that_changed_meanwhile(
 ) -> None:
     client = client_for(member)
     publish(ConsentPurpose.RESEARCH, 2, requires_reconsent=True)
-    response = post_form(client, URL, {"purpose": "research", "decision": "agree", "version": "1"})
+    response = post_with_csrf(
+        client, URL, {"purpose": "research", "decision": "agree", "version": "1"}
+    )
     assert response.status_code == 400
     assert "has changed since you opened the page" in response.content.decode()
     assert not consent.has_consent(member, ConsentPurpose.RESEARCH)
@@ -296,7 +289,7 @@ def test_it_refuses_an_agreement_to_a_version_that_changed_meanwhile(
 
 def test_it_sends_a_stranger_to_log_in(client_for: ClientFor) -> None:
     client = client_for(None)
-    for response in (client.get(URL), post_form(client, URL, {"purpose": "research"})):
+    for response in (client.get(URL), post_with_csrf(client, URL, {"purpose": "research"})):
         assert response.status_code == 302
         assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
     assert not ConsentEvent.objects.exists()

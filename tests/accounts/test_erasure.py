@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -15,39 +14,17 @@ from django.contrib.sessions.models import Session
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from peerlight.accounts import consent, privacy
-from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import ConsentEvent, ConsentPurpose, Role, RoleGrant, User
 from peerlight.audit.actions import record_read
 from peerlight.audit.models import AuditEntry
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+from tests.conftest import csrf_token, post_with_csrf, with_sudo
 
 ClientFor = Callable[[User | None], Client]
 URL = "/privacy/delete/"
-
-
-def csrf_token(client: Client) -> str:
-    """The CSRF token a page of the site hands out, as a browser would hold it."""
-    client.get("/")
-    return client.cookies[settings.CSRF_COOKIE_NAME].value
-
-
-def post_form(client: Client, url: str, data: dict[str, str] | None = None) -> Response:
-    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": csrf_token(client)})
-
-
-def with_sudo(client: Client) -> Client:
-    """Mark the client's session as having confirmed the password just now."""
-    session = client.session
-    session[SUDO_SESSION_KEY] = timezone.now().timestamp() + settings.PEERLIGHT_SUDO_SECONDS
-    session.save()
-    return client
 
 
 def give_a_history(user: User, other: User) -> None:
@@ -82,7 +59,7 @@ def give_a_history(user: User, other: User) -> None:
 
 def test_it_asks_for_the_password_first(member: User, client_for: ClientFor) -> None:
     client = client_for(member)
-    for response in (client.get(URL), post_form(client, URL, {"confirm_name": "River"})):
+    for response in (client.get(URL), post_with_csrf(client, URL, {"confirm_name": "River"})):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:confirm-password"))
     assert User.objects.filter(pk=member.pk).exists()
@@ -105,7 +82,7 @@ def test_it_erases_the_account_signs_out_and_says_goodbye(
 ) -> None:
     give_a_history(member, other_member)
     client = with_sudo(client_for(member))
-    response = post_form(client, URL, {"confirm_name": "  river "})
+    response = post_with_csrf(client, URL, {"confirm_name": "  river "})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
@@ -121,7 +98,7 @@ def test_it_erases_the_account_signs_out_and_says_goodbye(
 def test_it_refuses_a_name_that_does_not_match(member: User, client_for: ClientFor) -> None:
     client = with_sudo(client_for(member))
     for typed in ("Sky", "", "River River"):
-        response = post_form(client, URL, {"confirm_name": typed})
+        response = post_with_csrf(client, URL, {"confirm_name": typed})
         assert response.status_code == 400
         page = response.content.decode()
         assert 'aria-invalid="true" aria-describedby="confirm-name-error"' in page
@@ -132,7 +109,7 @@ def test_it_refuses_a_name_that_does_not_match(member: User, client_for: ClientF
 
 def test_it_sends_a_stranger_to_log_in(member: User, client_for: ClientFor) -> None:
     client = client_for(None)
-    for response in (client.get(URL), post_form(client, URL, {"confirm_name": "River"})):
+    for response in (client.get(URL), post_with_csrf(client, URL, {"confirm_name": "River"})):
         assert response.status_code == 302
         assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
     assert User.objects.filter(pk=member.pk).exists()
@@ -187,7 +164,7 @@ def test_it_ends_every_session_of_the_account(
     member: User, other_member: User, client_for: ClientFor
 ) -> None:
     phone, laptop, someone_else = client_for(member), client_for(member), client_for(other_member)
-    post_form(with_sudo(phone), URL, {"confirm_name": "River"})
+    post_with_csrf(with_sudo(phone), URL, {"confirm_name": "River"})
 
     remaining = [session.get_decoded().get(SESSION_KEY) for session in Session.objects.all()]
     assert str(member.pk) not in remaining
@@ -249,7 +226,7 @@ def test_it_refuses_to_erase_the_only_administrator(
     assert "You are the only administrator" in page
     assert 'name="confirm_name"' not in page
 
-    response = post_form(client, URL, {"confirm_name": "Avery"})
+    response = post_with_csrf(client, URL, {"confirm_name": "Avery"})
     assert response.status_code == 400
     assert "Your account has not been deleted" in response.content.decode()
     with pytest.raises(privacy.LastAdministratorError):

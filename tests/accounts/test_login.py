@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -11,21 +11,13 @@ from django.urls import reverse
 
 from peerlight.accounts.models import User
 from peerlight.lib import ratelimit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, post_with_csrf
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 URL = reverse("accounts:login")
 NO_MATCH = "That name and password do not match"
-
-
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
 
 
 def signed_in_id(client: Client) -> str | None:
@@ -48,7 +40,7 @@ def test_it_signs_in_and_grants_sudo(
     client = client_for(None)
     client.get(URL)
     key_before = client.session.session_key
-    response = post(client, URL, {"display_name": "River", "password": PASSWORD})
+    response = post_with_csrf(client, URL, {"display_name": "River", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     assert signed_in_id(client) == str(member.pk)
@@ -61,7 +53,7 @@ def test_it_ignores_case_in_the_name(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     client = client_for(None)
-    post(client, URL, {"display_name": " rIVER ", "password": PASSWORD})
+    post_with_csrf(client, URL, {"display_name": " rIVER ", "password": PASSWORD})
     assert signed_in_id(client) == str(member.pk)
 
 
@@ -70,7 +62,7 @@ def test_it_returns_to_a_page_on_this_site(
 ) -> None:
     client = client_for(None)
     data = {"display_name": "River", "password": PASSWORD, "next": "/account/"}
-    assert post(client, URL, data)["Location"] == "/account/"
+    assert post_with_csrf(client, URL, data)["Location"] == "/account/"
 
 
 def test_it_does_not_send_people_to_other_sites(
@@ -78,7 +70,7 @@ def test_it_does_not_send_people_to_other_sites(
 ) -> None:
     client = client_for(None)
     data = {"display_name": "River", "password": PASSWORD, "next": "https://evil.example/"}
-    assert post(client, URL, data)["Location"] == reverse("home")
+    assert post_with_csrf(client, URL, data)["Location"] == reverse("home")
 
 
 @pytest.mark.parametrize(
@@ -89,7 +81,7 @@ def test_it_refuses_with_one_message_for_every_failure(
     client_for: Callable[[User | None], Client], member: User, name: str, password: str
 ) -> None:
     client = client_for(None)
-    response = post(client, URL, {"display_name": name, "password": password})
+    response = post_with_csrf(client, URL, {"display_name": name, "password": password})
     assert response.status_code == 200
     if password:
         assert NO_MATCH in response.content.decode()
@@ -99,7 +91,7 @@ def test_it_refuses_with_one_message_for_every_failure(
 def test_the_error_is_tied_to_the_password_field(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    response = post(client_for(None), URL, {"display_name": "River", "password": "nope"})
+    response = post_with_csrf(client_for(None), URL, {"display_name": "River", "password": "nope"})
     html = response.content.decode()
     assert 'aria-describedby="id_password_error"' in html
     assert 'href="#id_password"' in html
@@ -108,8 +100,12 @@ def test_the_error_is_tied_to_the_password_field(
 def test_unknown_name_and_wrong_password_read_the_same(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    wrong_password = post(client_for(None), URL, {"display_name": "River", "password": "nope"})
-    unknown_name = post(client_for(None), URL, {"display_name": "Nobody", "password": "nope"})
+    wrong_password = post_with_csrf(
+        client_for(None), URL, {"display_name": "River", "password": "nope"}
+    )
+    unknown_name = post_with_csrf(
+        client_for(None), URL, {"display_name": "Nobody", "password": "nope"}
+    )
 
     def error_of(response: TestResponse) -> str:
         html = response.content.decode()
@@ -124,7 +120,7 @@ def test_it_refuses_a_closed_account(
 ) -> None:
     User.objects.filter(pk=member.pk).update(is_active=False)
     client = client_for(None)
-    response = post(client, URL, {"display_name": "River", "password": PASSWORD})
+    response = post_with_csrf(client, URL, {"display_name": "River", "password": PASSWORD})
     assert NO_MATCH in response.content.decode()
     assert signed_in_id(client) is None
 
@@ -134,15 +130,15 @@ def test_it_limits_attempts_on_one_account(
 ) -> None:
     client = client_for(None)
     for _ in range(ratelimit.LOGIN_ACCOUNT.limit):
-        post(client, URL, {"display_name": "River", "password": "a wrong guess"})
+        post_with_csrf(client, URL, {"display_name": "River", "password": "a wrong guess"})
     # From another address, with the right password, the account is still resting.
-    response = post(
+    response = post_with_csrf(
         client, URL, {"display_name": "river", "password": PASSWORD}, REMOTE_ADDR="192.0.2.7"
     )
     assert response.status_code == 429
     assert "Please wait about" in response.content.decode()
     assert signed_in_id(client) is None
-    other = post(client_for(None), URL, {"display_name": "Sky", "password": PASSWORD})
+    other = post_with_csrf(client_for(None), URL, {"display_name": "Sky", "password": PASSWORD})
     assert other.status_code == 200
 
 
@@ -151,13 +147,13 @@ def test_it_limits_attempts_from_one_address(
 ) -> None:
     client = client_for(None)
     for number in range(ratelimit.LOGIN_IP.limit):
-        post(client, URL, {"display_name": f"Guess {number}", "password": "x"})
-    response = post(client, URL, {"display_name": "River", "password": PASSWORD})
+        post_with_csrf(client, URL, {"display_name": f"Guess {number}", "password": "x"})
+    response = post_with_csrf(client, URL, {"display_name": "River", "password": PASSWORD})
     assert response.status_code == 429
     assert signed_in_id(client) is None
     elsewhere = client_for(None)
     data = {"display_name": "River", "password": PASSWORD}
-    assert post(elsewhere, URL, data, REMOTE_ADDR="192.0.2.8").status_code == 302
+    assert post_with_csrf(elsewhere, URL, data, REMOTE_ADDR="192.0.2.8").status_code == 302
 
 
 def test_it_refuses_other_methods(db: None) -> None:
@@ -166,7 +162,7 @@ def test_it_refuses_other_methods(db: None) -> None:
 
 def test_log_out_signs_out(client_for: Callable[[User | None], Client], member: User) -> None:
     client = client_for(member)
-    response = post(client, reverse("accounts:logout"), {})
+    response = post_with_csrf(client, reverse("accounts:logout"), {})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     assert signed_in_id(client) is None
@@ -176,7 +172,7 @@ def test_log_out_signs_out(client_for: Callable[[User | None], Client], member: 
 
 def test_log_out_without_an_account_just_goes_home(db: None) -> None:
     client = Client(enforce_csrf_checks=True)
-    response = post(client, reverse("accounts:logout"), {})
+    response = post_with_csrf(client, reverse("accounts:logout"), {})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
 

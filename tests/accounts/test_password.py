@@ -16,7 +16,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from peerlight.accounts.models import User
 from peerlight.audit.models import AuditEntry
 from peerlight.lib import ratelimit
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, delete_with_csrf, make_user, post_with_csrf
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -24,21 +24,6 @@ if TYPE_CHECKING:
 CHANGE = reverse("accounts:password-change")
 RESET = reverse("accounts:password-reset")
 NEW_PASSWORD = "lanterns along the harbour wall"
-
-
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
-
-
-def delete(client: Client, url: str) -> TestResponse:
-    """DELETE with a valid CSRF token, so only the method can be refused."""
-    client.get(reverse("home"))
-    response = client.delete(url, headers={"X-CSRFToken": client.cookies["csrftoken"].value})
-    return response
 
 
 def change_data(**changes: str) -> dict[str, str]:
@@ -67,7 +52,7 @@ def test_it_shows_an_accessible_form(
 def test_it_changes_the_password(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    response = post(client_for(member), CHANGE, change_data())
+    response = post_with_csrf(client_for(member), CHANGE, change_data())
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:account")
     member.refresh_from_db()
@@ -94,7 +79,7 @@ def test_it_refuses_bad_input(
     changes: dict[str, str],
     words: str,
 ) -> None:
-    response = post(client_for(member), CHANGE, change_data(**changes))
+    response = post_with_csrf(client_for(member), CHANGE, change_data(**changes))
     assert response.status_code == 200
     html = response.content.decode()
     assert words in html
@@ -109,8 +94,8 @@ def test_it_limits_guesses_of_the_current_password(
 ) -> None:
     client = client_for(member)
     for _ in range(ratelimit.CONFIRM_PASSWORD.limit):
-        post(client, CHANGE, change_data(current_password="a guess"))
-    response = post(client, CHANGE, change_data())
+        post_with_csrf(client, CHANGE, change_data(current_password="a guess"))
+    response = post_with_csrf(client, CHANGE, change_data())
     assert response.status_code == 429
     member.refresh_from_db()
     assert member.check_password(PASSWORD)
@@ -125,7 +110,7 @@ def test_it_sends_strangers_to_log_in(db: None) -> None:
 def test_it_refuses_other_methods(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    assert delete(client_for(member), CHANGE).status_code == 405
+    assert delete_with_csrf(client_for(member), CHANGE).status_code == 405
 
 
 # --- Resetting a forgotten password --------------------------------------------
@@ -145,7 +130,7 @@ def ask_for_reset(
 
     def ask(email: str, client: Client | None = None, **extra: Any) -> TestResponse:
         with django_capture_on_commit_callbacks(execute=True):
-            return post(client or client_for(None), RESET, {"email": email}, **extra)
+            return post_with_csrf(client or client_for(None), RESET, {"email": email}, **extra)
 
     return ask
 
@@ -249,7 +234,7 @@ def test_the_link_sets_a_new_password_and_ends_sessions(
     assert page.status_code == 200
     assert 'autocomplete="new-password"' in page.content.decode()
     data = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
-    done = post(client, landing["Location"], data)
+    done = post_with_csrf(client, landing["Location"], data)
     assert done.status_code == 302
     assert done["Location"] == reverse("accounts:login")
     member.refresh_from_db()
@@ -266,7 +251,7 @@ def test_the_link_works_once(
     client = client_for(None)
     landing = client.get(link)
     data = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
-    post(client, landing["Location"], data)
+    post_with_csrf(client, landing["Location"], data)
     again = client_for(None).get(link)
     assert again.status_code == 200
     assert "does not work any more" in again.content.decode()
@@ -278,7 +263,7 @@ def test_the_link_refuses_a_weak_password(
     ask_for_reset("river@example.org")
     client = client_for(None)
     landing = client.get(reset_path(mail.outbox[0]))
-    response = post(
+    response = post_with_csrf(
         client, landing["Location"], {"new_password": "123", "new_password_again": "123"}
     )
     assert response.status_code == 200

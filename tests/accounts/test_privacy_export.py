@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -19,39 +19,18 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from peerlight.accounts import consent, privacy
-from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import ConsentPurpose, Role, RoleGrant, User
 from peerlight.audit.actions import record_change, record_read
 from peerlight.audit.models import AuditEntry
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+from tests.conftest import csrf_token, post_with_csrf, with_sudo
 
 ClientFor = Callable[[User | None], Client]
 HOME = "/privacy/"
 URL = "/privacy/export/"
 
 
-def csrf_token(client: Client) -> str:
-    """The CSRF token a page of the site hands out, as a browser would hold it."""
-    client.get("/")
-    return client.cookies[settings.CSRF_COOKIE_NAME].value
-
-
-def post_form(client: Client, url: str, data: dict[str, str] | None = None) -> Response:
-    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": csrf_token(client)})
-
-
-def with_sudo(client: Client) -> Client:
-    """Mark the client's session as having confirmed the password just now."""
-    session = client.session
-    session[SUDO_SESSION_KEY] = timezone.now().timestamp() + settings.PEERLIGHT_SUDO_SECONDS
-    session.save()
-    return client
-
-
 def download(client: Client) -> dict[str, Any]:
-    response = post_form(client, URL)
+    response = post_with_csrf(client, URL)
     assert response.status_code == 200
     loaded: dict[str, Any] = json.loads(response.content)
     return loaded
@@ -108,7 +87,7 @@ def test_it_lists_what_the_file_contains(member: User, client_for: ClientFor) ->
 
 
 def test_it_asks_for_the_password_before_downloading(member: User, client_for: ClientFor) -> None:
-    response = post_form(client_for(member), URL)
+    response = post_with_csrf(client_for(member), URL)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:confirm-password"))
     assert not AuditEntry.objects.filter(verb="accounts.data_exported").exists()
@@ -120,7 +99,7 @@ def test_it_asks_for_the_password_before_downloading(member: User, client_for: C
 def test_it_downloads_one_json_file_named_with_the_date(
     member: User, client_for: ClientFor
 ) -> None:
-    response = post_form(with_sudo(client_for(member)), URL)
+    response = post_with_csrf(with_sudo(client_for(member)), URL)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     today = timezone.localdate().isoformat()
@@ -179,7 +158,7 @@ def test_it_names_devices_but_never_their_secrets(member: User, client_for: Clie
     totp = TOTPDevice.objects.create(user=member, name="My phone", confirmed=True)
     backup = StaticDevice.objects.create(user=member, name="Paper codes")
     backup.token_set.create(token="k3y5ecr3")
-    response = post_form(with_sudo(client_for(member)), URL)
+    response = post_with_csrf(with_sudo(client_for(member)), URL)
     content = response.content.decode()
     document = json.loads(content)
     assert document["sections"]["otp_totp.totpdevice"]["records"][0]["name"] == "My phone"
@@ -199,7 +178,7 @@ def test_it_holds_admin_history_without_naming_anyone(
         action_flag=CHANGE,
         change_message="Changed language.",
     )
-    response = post_form(with_sudo(client_for(admin_user)), URL)
+    response = post_with_csrf(with_sudo(client_for(admin_user)), URL)
     document = json.loads(response.content)
     history = document["sections"]["admin.logentry"]["records"]
     assert history == [
@@ -243,7 +222,7 @@ def test_it_includes_what_later_apps_register(
 
 
 def test_it_audits_the_download(member: User, client_for: ClientFor) -> None:
-    post_form(with_sudo(client_for(member)), URL)
+    post_with_csrf(with_sudo(client_for(member)), URL)
     entry = AuditEntry.objects.get(verb="accounts.data_exported")
     assert entry.action == "read"
     assert (entry.actor_id, entry.subject_id) == (member.pk, member.pk)
@@ -258,7 +237,7 @@ def test_it_refuses_a_download_without_the_csrf_token(member: User, client_for: 
 
 def test_it_sends_a_stranger_to_log_in(client_for: ClientFor) -> None:
     client = client_for(None)
-    for response in (client.get(URL), post_form(client, URL)):
+    for response in (client.get(URL), post_with_csrf(client, URL)):
         assert response.status_code == 302
         assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
     assert not AuditEntry.objects.exists()

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from peerlight.accounts import actions
-from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import Role, RoleGrant, User
 from peerlight.audit.models import AuditEntry
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+from tests.conftest import post_with_csrf, with_sudo
 
 PEOPLE = reverse("accounts:staff-people")
-
-
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
 
 
 def person_url(person: User) -> str:
@@ -54,11 +41,7 @@ def staff_client(client_for: Callable[[User | None], Client]) -> Callable[[User]
     """A verified staff client that also confirmed the password a moment ago."""
 
     def make(user: User) -> Client:
-        client = client_for(user)
-        session = client.session
-        session[SUDO_SESSION_KEY] = timezone.now().timestamp() + 60
-        session.save()
-        return client
+        return with_sudo(client_for(user), seconds_left=60)
 
     return make
 
@@ -135,7 +118,7 @@ def test_the_list_sends_strangers_to_log_in(db: None) -> None:
 def test_the_list_refuses_other_methods(
     client_for: Callable[[User | None], Client], coordinator: User
 ) -> None:
-    assert post(client_for(coordinator), PEOPLE, {}).status_code == 405
+    assert post_with_csrf(client_for(coordinator), PEOPLE, {}).status_code == 405
 
 
 # --- A person's page ---------------------------------------------------------------------------
@@ -191,7 +174,7 @@ def test_the_person_page_sends_strangers_to_log_in(member: User) -> None:
 def test_the_person_page_refuses_other_methods(
     client_for: Callable[[User | None], Client], coordinator: User, member: User
 ) -> None:
-    assert post(client_for(coordinator), person_url(member), {}).status_code == 405
+    assert post_with_csrf(client_for(coordinator), person_url(member), {}).status_code == 405
 
 
 # --- Giving roles ----------------------------------------------------------------------
@@ -200,7 +183,9 @@ def test_the_person_page_refuses_other_methods(
 def test_a_coordinator_gives_the_peer_supporter_role(
     staff_client: Callable[[User], Client], coordinator: User, member: User
 ) -> None:
-    response = post(staff_client(coordinator), grant_url(member), {"role": "peer_supporter"})
+    response = post_with_csrf(
+        staff_client(coordinator), grant_url(member), {"role": "peer_supporter"}
+    )
     assert response.status_code == 302
     assert response["Location"] == person_url(member)
     assert active_roles(member) == {"peer_supporter"}
@@ -218,7 +203,7 @@ def test_a_coordinator_gives_the_peer_supporter_role(
 def test_a_coordinator_may_not_give_staff_roles(
     staff_client: Callable[[User], Client], coordinator: User, member: User, role: str
 ) -> None:
-    response = post(staff_client(coordinator), grant_url(member), {"role": role})
+    response = post_with_csrf(staff_client(coordinator), grant_url(member), {"role": role})
     assert response.status_code == 403
     assert active_roles(member) == set()
     assert not AuditEntry.objects.filter(verb="role.grant").exists()
@@ -228,14 +213,15 @@ def test_a_coordinator_may_not_give_staff_roles(
 def test_an_admin_gives_any_role(
     staff_client: Callable[[User], Client], admin_user: User, member: User, role: str
 ) -> None:
-    assert post(staff_client(admin_user), grant_url(member), {"role": role}).status_code == 302
+    response = post_with_csrf(staff_client(admin_user), grant_url(member), {"role": role})
+    assert response.status_code == 302
     assert active_roles(member) == {role}
 
 
 def test_giving_a_role_held_already_changes_nothing(
     staff_client: Callable[[User], Client], coordinator: User, peer_supporter: User
 ) -> None:
-    response = post(
+    response = post_with_csrf(
         staff_client(coordinator), grant_url(peer_supporter), {"role": "peer_supporter"}
     )
     assert response.status_code == 400
@@ -249,7 +235,7 @@ def test_giving_a_role_held_already_changes_nothing(
 def test_giving_a_made_up_role_changes_nothing(
     staff_client: Callable[[User], Client], admin_user: User, member: User, role: str
 ) -> None:
-    response = post(staff_client(admin_user), grant_url(member), {"role": role})
+    response = post_with_csrf(staff_client(admin_user), grant_url(member), {"role": role})
     assert response.status_code == 400
     assert active_roles(member) == set()
 
@@ -258,7 +244,7 @@ def test_giving_a_role_needs_a_recent_password(
     client_for: Callable[[User | None], Client], coordinator: User, member: User
 ) -> None:
     data = {"role": "peer_supporter", "next": person_url(member)}
-    response = post(client_for(coordinator), grant_url(member), data)
+    response = post_with_csrf(client_for(coordinator), grant_url(member), data)
     assert response["Location"] == (
         f"{reverse('accounts:confirm-password')}?next={quote(person_url(member), safe='')}"
     )
@@ -272,7 +258,9 @@ def test_giving_a_role_is_hidden_from_everyone_else(
     member: User,
 ) -> None:
     for actor in (peer_supporter, researcher):
-        response = post(staff_client(actor), grant_url(member), {"role": "peer_supporter"})
+        response = post_with_csrf(
+            staff_client(actor), grant_url(member), {"role": "peer_supporter"}
+        )
         assert response.status_code == 404
     assert active_roles(member) == set()
 
@@ -280,7 +268,7 @@ def test_giving_a_role_is_hidden_from_everyone_else(
 def test_giving_a_role_sends_strangers_to_log_in(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    response = post(client_for(None), grant_url(member), {"role": "admin"})
+    response = post_with_csrf(client_for(None), grant_url(member), {"role": "admin"})
     assert response["Location"].startswith(reverse("accounts:login"))
     assert active_roles(member) == set()
 
@@ -299,7 +287,7 @@ def test_a_new_role_takes_effect_at_once(
 ) -> None:
     members_phone = client_for(member)
     assert members_phone.get(PEOPLE).status_code == 404
-    post(staff_client(admin_user), grant_url(member), {"role": "coordinator"})
+    post_with_csrf(staff_client(admin_user), grant_url(member), {"role": "coordinator"})
     # Now a coordinator, who must still pass two-factor before seeing the page.
     assert members_phone.get(PEOPLE).status_code == 302
 
@@ -310,7 +298,7 @@ def test_a_new_role_takes_effect_at_once(
 def test_a_coordinator_takes_away_the_peer_supporter_role(
     staff_client: Callable[[User], Client], coordinator: User, peer_supporter: User
 ) -> None:
-    response = post(
+    response = post_with_csrf(
         staff_client(coordinator), revoke_url(peer_supporter), {"role": "peer_supporter"}
     )
     assert response["Location"] == person_url(peer_supporter)
@@ -323,7 +311,7 @@ def test_a_coordinator_takes_away_the_peer_supporter_role(
 def test_a_coordinator_may_not_take_away_staff_roles(
     staff_client: Callable[[User], Client], coordinator: User, admin_user: User
 ) -> None:
-    response = post(staff_client(coordinator), revoke_url(admin_user), {"role": "admin"})
+    response = post_with_csrf(staff_client(coordinator), revoke_url(admin_user), {"role": "admin"})
     assert response.status_code == 403
     assert active_roles(admin_user) == {"admin"}
 
@@ -331,7 +319,9 @@ def test_a_coordinator_may_not_take_away_staff_roles(
 def test_taking_away_a_role_not_held_changes_nothing(
     staff_client: Callable[[User], Client], coordinator: User, member: User
 ) -> None:
-    response = post(staff_client(coordinator), revoke_url(member), {"role": "peer_supporter"})
+    response = post_with_csrf(
+        staff_client(coordinator), revoke_url(member), {"role": "peer_supporter"}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "does not have that role" in html
@@ -339,7 +329,7 @@ def test_taking_away_a_role_not_held_changes_nothing(
 
 
 def test_the_last_admin_stays(staff_client: Callable[[User], Client], admin_user: User) -> None:
-    response = post(staff_client(admin_user), revoke_url(admin_user), {"role": "admin"})
+    response = post_with_csrf(staff_client(admin_user), revoke_url(admin_user), {"role": "admin"})
     assert response.status_code == 400
     assert "at least one administrator" in response.content.decode()
     assert active_roles(admin_user) == {"admin"}
@@ -349,7 +339,7 @@ def test_an_admin_steps_down_when_another_remains(
     staff_client: Callable[[User], Client], admin_user: User, coordinator: User
 ) -> None:
     actions.grant_role(admin_user, coordinator, Role.ADMIN)
-    response = post(staff_client(admin_user), revoke_url(admin_user), {"role": "admin"})
+    response = post_with_csrf(staff_client(admin_user), revoke_url(admin_user), {"role": "admin"})
     assert response.status_code == 302
     assert active_roles(admin_user) == set()
 
@@ -357,7 +347,9 @@ def test_an_admin_steps_down_when_another_remains(
 def test_taking_away_a_role_is_hidden_from_members(
     staff_client: Callable[[User], Client], member: User, peer_supporter: User
 ) -> None:
-    response = post(staff_client(member), revoke_url(peer_supporter), {"role": "peer_supporter"})
+    response = post_with_csrf(
+        staff_client(member), revoke_url(peer_supporter), {"role": "peer_supporter"}
+    )
     assert response.status_code == 404
     assert active_roles(peer_supporter) == {"peer_supporter"}
 

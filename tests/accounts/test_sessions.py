@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -13,21 +12,10 @@ from django.urls import reverse
 from peerlight.accounts import actions
 from peerlight.accounts.models import User
 from peerlight.audit.models import AuditEntry
-from tests.conftest import PASSWORD
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+from tests.conftest import PASSWORD, post_with_csrf
 
 ACCOUNT = reverse("accounts:account")
 NEW_PASSWORD = "lanterns along the harbour wall"
-
-
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
 
 
 def is_signed_in(client: Client) -> bool:
@@ -46,14 +34,14 @@ def phone_and_laptop(
 
 def test_log_out_ends_every_session(phone_and_laptop: tuple[Client, Client]) -> None:
     phone, laptop = phone_and_laptop
-    post(phone, reverse("accounts:logout"), {})
+    post_with_csrf(phone, reverse("accounts:logout"), {})
     assert not is_signed_in(phone)
     assert not is_signed_in(laptop)
 
 
 def test_log_out_is_audited(phone_and_laptop: tuple[Client, Client], member: User) -> None:
     phone, _laptop = phone_and_laptop
-    post(phone, reverse("accounts:logout"), {})
+    post_with_csrf(phone, reverse("accounts:logout"), {})
     entry = AuditEntry.objects.get(verb="account.sessions.end")
     assert entry.actor_id == member.pk
     assert entry.subject_id == member.pk
@@ -68,7 +56,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(
         "new_password": NEW_PASSWORD,
         "new_password_again": NEW_PASSWORD,
     }
-    response = post(phone, reverse("accounts:password-change"), data)
+    response = post_with_csrf(phone, reverse("accounts:password-change"), data)
     assert response.status_code == 302
     assert is_signed_in(phone)
     assert not is_signed_in(laptop)
@@ -80,7 +68,9 @@ def test_a_session_from_before_the_change_stays_ended(
     phone, laptop = phone_and_laptop
     actions.end_all_sessions(member, actor=member)
     # Signing in again works, and the old laptop session does not come back.
-    post(phone, reverse("accounts:login"), {"display_name": "River", "password": PASSWORD})
+    post_with_csrf(
+        phone, reverse("accounts:login"), {"display_name": "River", "password": PASSWORD}
+    )
     assert is_signed_in(phone)
     assert not is_signed_in(laptop)
 
@@ -119,7 +109,9 @@ def test_a_closed_account_cannot_sign_in_again(
 ) -> None:
     actions.deactivate_account(admin_user, member)
     client = client_for(None)
-    post(client, reverse("accounts:login"), {"display_name": "River", "password": PASSWORD})
+    post_with_csrf(
+        client, reverse("accounts:login"), {"display_name": "River", "password": PASSWORD}
+    )
     assert not is_signed_in(client)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -19,20 +18,10 @@ from peerlight.accounts.models import (
 )
 from peerlight.audit.models import AuditEntry
 from peerlight.lib import ratelimit
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+from tests.conftest import post_with_csrf
 
 URL = reverse("accounts:signup")
 STRONG = "quiet river under the old bridge"
-
-
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
 
 
 @pytest.fixture
@@ -81,7 +70,7 @@ def test_it_creates_an_account_and_signs_in(
     client_for: Callable[[User | None], Client], documents: dict[str, ConsentDocument]
 ) -> None:
     client = client_for(None)
-    response = post(client, URL, form_data(email="willow@example.org", language="es"))
+    response = post_with_csrf(client, URL, form_data(email="willow@example.org", language="es"))
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     user = User.objects.get(display_name="Willow")
@@ -98,7 +87,7 @@ def test_it_creates_an_account_and_signs_in(
 def test_it_records_agreement_to_the_texts_shown(
     client_for: Callable[[User | None], Client], documents: dict[str, ConsentDocument]
 ) -> None:
-    post(client_for(None), URL, form_data())
+    post_with_csrf(client_for(None), URL, form_data())
     user = User.objects.get(display_name="Willow")
     agreed = set(
         ConsentEvent.objects.filter(user=user, action=ConsentEvent.Action.GRANT).values_list(
@@ -111,7 +100,7 @@ def test_it_records_agreement_to_the_texts_shown(
 def test_it_tidies_spaces_in_the_name(
     client_for: Callable[[User | None], Client], documents: dict[str, ConsentDocument]
 ) -> None:
-    post(client_for(None), URL, form_data(display_name="  Blue   Heron "))
+    post_with_csrf(client_for(None), URL, form_data(display_name="  Blue   Heron "))
     assert User.objects.filter(display_name="Blue Heron").exists()
 
 
@@ -120,7 +109,7 @@ def test_it_refuses_a_name_taken_in_another_case(
     documents: dict[str, ConsentDocument],
     member: User,
 ) -> None:
-    response = post(client_for(None), URL, form_data(display_name="rIVER"))
+    response = post_with_csrf(client_for(None), URL, form_data(display_name="rIVER"))
     assert response.status_code == 200
     assert "Someone already uses this name" in response.content.decode()
     assert User.objects.count() == 1
@@ -145,7 +134,7 @@ def test_it_refuses_unsuitable_names(
     name: str,
     words: str,
 ) -> None:
-    response = post(client_for(None), URL, form_data(display_name=name))
+    response = post_with_csrf(client_for(None), URL, form_data(display_name=name))
     assert response.status_code == 200
     html = response.content.decode()
     assert words in html
@@ -156,7 +145,7 @@ def test_it_refuses_unsuitable_names(
 def test_it_accepts_names_in_other_scripts(
     client_for: Callable[[User | None], Client], documents: dict[str, ConsentDocument]
 ) -> None:
-    post(client_for(None), URL, form_data(display_name="Ñandú_2-b.c"))
+    post_with_csrf(client_for(None), URL, form_data(display_name="Ñandú_2-b.c"))
     assert User.objects.filter(display_name="Ñandú_2-b.c").exists()
 
 
@@ -180,7 +169,7 @@ def test_it_refuses_bad_input(
 ) -> None:
     data = form_data(**changes)
     data = {key: value for key, value in data.items() if value != ""}
-    response = post(client_for(None), URL, data)
+    response = post_with_csrf(client_for(None), URL, data)
     assert response.status_code == 200
     assert words in response.content.decode()
     assert not User.objects.exists()
@@ -191,7 +180,7 @@ def test_it_refuses_to_open_without_the_texts(client_for: Callable[[User | None]
     ConsentDocument.objects.filter(purpose=ConsentPurpose.PRIVACY).delete()
     client = client_for(None)
     assert client.get(URL).status_code == 503
-    response = post(client, URL, form_data())
+    response = post_with_csrf(client, URL, form_data())
     assert response.status_code == 503
     assert "privacy notice" in response.content.decode()
     assert not User.objects.exists()
@@ -214,7 +203,7 @@ def test_it_sends_people_signed_in_to_their_account(
 ) -> None:
     client = client_for(member)
     assert client.get(URL)["Location"] == reverse("accounts:account")
-    post(client, URL, form_data())
+    post_with_csrf(client, URL, form_data())
     assert not User.objects.filter(display_name="Willow").exists()
 
 
@@ -222,15 +211,19 @@ def test_it_limits_sign_ups_per_address(
     client_for: Callable[[User | None], Client], documents: dict[str, ConsentDocument]
 ) -> None:
     for number in range(ratelimit.SIGNUP_IP.limit):
-        response = post(client_for(None), URL, form_data(display_name=f"Willow {number}"))
+        response = post_with_csrf(
+            client_for(None), URL, form_data(display_name=f"Willow {number}")
+        )
         assert response.status_code == 302
-    response = post(client_for(None), URL, form_data(display_name="One too many"))
+    response = post_with_csrf(client_for(None), URL, form_data(display_name="One too many"))
     assert response.status_code == 429
     assert "Please wait about" in response.content.decode()
     assert int(response["Retry-After"]) > 0
     assert not User.objects.filter(display_name="One too many").exists()
     other = client_for(None)
-    response = post(other, URL, form_data(display_name="Elsewhere"), REMOTE_ADDR="192.0.2.9")
+    response = post_with_csrf(
+        other, URL, form_data(display_name="Elsewhere"), REMOTE_ADDR="192.0.2.9"
+    )
     assert response.status_code == 302
 
 
@@ -239,8 +232,8 @@ def test_it_does_not_count_refused_forms(
 ) -> None:
     client = client_for(None)
     for _ in range(ratelimit.SIGNUP_IP.limit + 1):
-        post(client, URL, form_data(password_again="different words entirely"))
-    assert post(client, URL, form_data()).status_code == 302
+        post_with_csrf(client, URL, form_data(password_again="different words entirely"))
+    assert post_with_csrf(client, URL, form_data()).status_code == 302
     assert User.objects.filter(display_name="Willow").exists()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -15,37 +15,12 @@ from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import User, email_digest
 from peerlight.audit.models import AuditEntry
 from peerlight.lib import ratelimit
-from tests.conftest import PASSWORD
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+from tests.conftest import PASSWORD, delete_with_csrf, post_with_csrf, with_sudo
 
 ACCOUNT = reverse("accounts:account")
 EMAIL = reverse("accounts:email")
 CONFIRM = reverse("accounts:confirm-password")
 LANGUAGE = reverse("accounts:language")
-
-
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
-
-
-def delete(client: Client, url: str) -> TestResponse:
-    """DELETE with a valid CSRF token, so only the method can be refused."""
-    client.get(reverse("home"))
-    token = client.cookies["csrftoken"].value
-    response = client.delete(url, headers={"X-CSRFToken": token})
-    return response
-
-
-def set_sudo_deadline(client: Client, seconds_from_now: float) -> None:
-    session = client.session
-    session[SUDO_SESSION_KEY] = timezone.now().timestamp() + seconds_from_now
-    session.save()
 
 
 def confirm_redirect(next_path: str) -> str:
@@ -67,7 +42,7 @@ def test_expired_sudo_asks_again(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     client = client_for(member)
-    set_sudo_deadline(client, -1)
+    with_sudo(client, seconds_left=-1)
     assert client.get(EMAIL)["Location"] == confirm_redirect(EMAIL)
 
 
@@ -75,13 +50,15 @@ def test_recent_sudo_lets_through(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     client = client_for(member)
-    set_sudo_deadline(client, 60)
+    with_sudo(client, seconds_left=60)
     assert client.get(EMAIL).status_code == 200
 
 
 def test_signing_in_opens_sudo(client_for: Callable[[User | None], Client], member: User) -> None:
     client = client_for(None)
-    post(client, reverse("accounts:login"), {"display_name": "River", "password": PASSWORD})
+    post_with_csrf(
+        client, reverse("accounts:login"), {"display_name": "River", "password": PASSWORD}
+    )
     assert client.get(EMAIL).status_code == 200
 
 
@@ -97,7 +74,7 @@ def test_sudo_lasts_as_long_as_the_setting(
     settings.PEERLIGHT_SUDO_SECONDS = 300
     client = client_for(member)
     before = timezone.now().timestamp()
-    post(client, CONFIRM, {"password": PASSWORD})
+    post_with_csrf(client, CONFIRM, {"password": PASSWORD})
     deadline = client.session[SUDO_SESSION_KEY]
     assert before + 300 <= deadline <= timezone.now().timestamp() + 300
 
@@ -112,7 +89,7 @@ def test_confirming_the_password_returns_to_the_page(
     page = client.get(confirm_redirect(EMAIL))
     assert page.status_code == 200
     assert 'autocomplete="current-password"' in page.content.decode()
-    response = post(client, CONFIRM, {"password": PASSWORD, "next": EMAIL})
+    response = post_with_csrf(client, CONFIRM, {"password": PASSWORD, "next": EMAIL})
     assert response.status_code == 302
     assert response["Location"] == EMAIL
     assert client.get(EMAIL).status_code == 200
@@ -122,7 +99,7 @@ def test_a_wrong_password_does_not_grant_sudo(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     client = client_for(member)
-    response = post(client, CONFIRM, {"password": "not it", "next": EMAIL})
+    response = post_with_csrf(client, CONFIRM, {"password": "not it", "next": EMAIL})
     assert response.status_code == 200
     assert "That password is not right" in response.content.decode()
     assert SUDO_SESSION_KEY not in client.session
@@ -133,7 +110,9 @@ def test_it_does_not_return_to_other_sites(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     client = client_for(member)
-    response = post(client, CONFIRM, {"password": PASSWORD, "next": "https://evil.example/"})
+    response = post_with_csrf(
+        client, CONFIRM, {"password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response["Location"] == ACCOUNT
 
 
@@ -142,8 +121,8 @@ def test_it_limits_password_guesses(
 ) -> None:
     client = client_for(member)
     for _ in range(ratelimit.CONFIRM_PASSWORD.limit):
-        post(client, CONFIRM, {"password": "a guess"})
-    response = post(client, CONFIRM, {"password": PASSWORD})
+        post_with_csrf(client, CONFIRM, {"password": "a guess"})
+    response = post_with_csrf(client, CONFIRM, {"password": PASSWORD})
     assert response.status_code == 429
     assert SUDO_SESSION_KEY not in client.session
 
@@ -155,7 +134,7 @@ def test_confirm_sends_strangers_to_log_in(db: None) -> None:
 def test_confirm_refuses_other_methods(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    assert delete(client_for(member), CONFIRM).status_code == 405
+    assert delete_with_csrf(client_for(member), CONFIRM).status_code == 405
 
 
 # --- The account page --------------------------------------------------------------
@@ -198,7 +177,7 @@ def test_the_account_page_sends_strangers_to_log_in(db: None) -> None:
 def test_the_account_page_refuses_other_methods(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    assert post(client_for(member), ACCOUNT, {}).status_code == 405
+    assert post_with_csrf(client_for(member), ACCOUNT, {}).status_code == 405
 
 
 # --- Changing the e-mail address ------------------------------------------------------
@@ -207,14 +186,14 @@ def test_the_account_page_refuses_other_methods(
 @pytest.fixture
 def sudo_client(client_for: Callable[[User | None], Client], member: User) -> Client:
     client = client_for(member)
-    set_sudo_deadline(client, 60)
+    with_sudo(client, seconds_left=60)
     return client
 
 
 def test_it_changes_the_e_mail_address(sudo_client: Client, member: User) -> None:
     page = sudo_client.get(EMAIL)
     assert 'autocomplete="email"' in page.content.decode()
-    response = post(sudo_client, EMAIL, {"email": "new@example.org"})
+    response = post_with_csrf(sudo_client, EMAIL, {"email": "new@example.org"})
     assert response["Location"] == ACCOUNT
     member.refresh_from_db()
     assert member.email == "new@example.org"
@@ -223,14 +202,14 @@ def test_it_changes_the_e_mail_address(sudo_client: Client, member: User) -> Non
 
 
 def test_it_removes_the_e_mail_address(sudo_client: Client, member: User) -> None:
-    post(sudo_client, EMAIL, {"email": ""})
+    post_with_csrf(sudo_client, EMAIL, {"email": ""})
     member.refresh_from_db()
     assert member.email == ""
     assert member.email_digest == ""
 
 
 def test_it_refuses_a_bad_address(sudo_client: Client, member: User) -> None:
-    response = post(sudo_client, EMAIL, {"email": "not an address"})
+    response = post_with_csrf(sudo_client, EMAIL, {"email": "not an address"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "valid email" in html
@@ -243,14 +222,14 @@ def test_a_change_without_sudo_changes_nothing(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     client = client_for(member)
-    response = post(client, EMAIL, {"email": "thief@example.org"})
+    response = post_with_csrf(client, EMAIL, {"email": "thief@example.org"})
     assert response["Location"].startswith(CONFIRM)
     member.refresh_from_db()
     assert member.email == "river@example.org"
 
 
 def test_the_e_mail_page_refuses_other_methods(sudo_client: Client) -> None:
-    assert delete(sudo_client, EMAIL).status_code == 405
+    assert delete_with_csrf(sudo_client, EMAIL).status_code == 405
 
 
 # --- Changing the language --------------------------------------------------------------
@@ -259,7 +238,7 @@ def test_the_e_mail_page_refuses_other_methods(sudo_client: Client) -> None:
 def test_it_changes_the_language(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    response = post(client_for(member), LANGUAGE, {"language": "es"})
+    response = post_with_csrf(client_for(member), LANGUAGE, {"language": "es"})
     assert response["Location"] == ACCOUNT
     assert response.cookies["django_language"].value == "es"
     member.refresh_from_db()
@@ -269,7 +248,7 @@ def test_it_changes_the_language(
 def test_it_refuses_an_unknown_language(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
-    response = post(client_for(member), LANGUAGE, {"language": "xx"})
+    response = post_with_csrf(client_for(member), LANGUAGE, {"language": "xx"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     member.refresh_from_db()
@@ -277,7 +256,7 @@ def test_it_refuses_an_unknown_language(
 
 
 def test_the_language_needs_an_account(client_for: Callable[[User | None], Client]) -> None:
-    response = post(client_for(None), LANGUAGE, {"language": "es"})
+    response = post_with_csrf(client_for(None), LANGUAGE, {"language": "es"})
     assert response["Location"].startswith(reverse("accounts:login"))
 
 

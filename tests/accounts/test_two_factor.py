@@ -5,57 +5,31 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django_otp.admin import OTPAdminSite
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import User
 from peerlight.audit.models import AuditEntry
 from peerlight.lib import ratelimit
-from tests.conftest import PASSWORD
-
-if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+from tests.conftest import PASSWORD, delete_with_csrf, post_with_csrf, with_sudo
 
 SETUP = reverse("accounts:two-factor-setup")
 VERIFY = reverse("accounts:two-factor-verify")
 PEOPLE = reverse("accounts:staff-people")
 
 
-def post(client: Client, url: str, data: dict[str, Any], **extra: Any) -> TestResponse:
-    """POST through the CSRF check, as a browser that loaded a page first would."""
-    client.get(reverse("home"))
-    data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-    response = client.post(url, data, **extra)
-    return response
-
-
-def delete(client: Client, url: str) -> TestResponse:
-    """DELETE with a valid CSRF token, so only the method can be refused."""
-    client.get(reverse("home"))
-    token = client.cookies["csrftoken"].value
-    response = client.delete(url, headers={"X-CSRFToken": token})
-    return response
-
-
 def signed_in_without_second_factor(user: User, *, sudo: bool = True) -> Client:
     """A client signed in with the password only (``Client.force_login``)."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    if sudo:
-        session = client.session
-        session[SUDO_SESSION_KEY] = timezone.now().timestamp() + 60
-        session.save()
-    return client
+    return with_sudo(client, seconds_left=60) if sudo else client
 
 
 def with_next(url: str, next_path: str) -> str:
@@ -135,7 +109,7 @@ def test_a_right_code_turns_two_factor_on(coordinator: User) -> None:
     client = signed_in_without_second_factor(coordinator)
     client.get(with_next(SETUP, PEOPLE))
     key = pending_key(client)
-    response = post(client, with_next(SETUP, PEOPLE), {"code": current_code(key)})
+    response = post_with_csrf(client, with_next(SETUP, PEOPLE), {"code": current_code(key)})
     assert response.status_code == 302
     assert response["Location"] == PEOPLE
     device = TOTPDevice.objects.get(user=coordinator)
@@ -148,7 +122,7 @@ def test_a_right_code_turns_two_factor_on(coordinator: User) -> None:
 def test_a_wrong_code_turns_nothing_on(coordinator: User) -> None:
     client = signed_in_without_second_factor(coordinator)
     client.get(SETUP)
-    response = post(client, SETUP, {"code": wrong_code(pending_key(client))})
+    response = post_with_csrf(client, SETUP, {"code": wrong_code(pending_key(client))})
     assert response.status_code == 200
     assert "That code did not match" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=coordinator).exists()
@@ -159,7 +133,7 @@ def test_a_wrong_code_turns_nothing_on(coordinator: User) -> None:
 def test_set_up_refuses_codes_that_are_not_six_digits(coordinator: User, code: str) -> None:
     client = signed_in_without_second_factor(coordinator)
     client.get(SETUP)
-    response = post(client, SETUP, {"code": code})
+    response = post_with_csrf(client, SETUP, {"code": code})
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.content.decode()
     assert not TOTPDevice.objects.exists()
@@ -181,11 +155,7 @@ def test_set_up_cannot_replace_a_device_without_its_code(
 def test_set_up_says_when_it_is_already_on(
     client_for: Callable[[User | None], Client], coordinator: User
 ) -> None:
-    client = client_for(coordinator)
-    session = client.session
-    session[SUDO_SESSION_KEY] = timezone.now().timestamp() + 60
-    session.save()
-    response = client.get(SETUP)
+    response = with_sudo(client_for(coordinator), seconds_left=60).get(SETUP)
     assert response.status_code == 200
     assert "Two-step sign-in is on" in response.content.decode()
 
@@ -200,7 +170,7 @@ def test_set_up_sends_strangers_to_log_in(db: None) -> None:
 
 
 def test_set_up_refuses_other_methods(coordinator: User) -> None:
-    assert delete(signed_in_without_second_factor(coordinator), SETUP).status_code == 405
+    assert delete_with_csrf(signed_in_without_second_factor(coordinator), SETUP).status_code == 405
 
 
 # --- Verifying --------------------------------------------------------------------------------
@@ -211,7 +181,7 @@ def test_a_right_code_verifies_the_session(coordinator: User, device: TOTPDevice
     page = client.get(with_next(VERIFY, PEOPLE))
     assert page.status_code == 200
     assert 'autocomplete="one-time-code"' in page.content.decode()
-    response = post(client, VERIFY, {"code": current_code(device.key), "next": PEOPLE})
+    response = post_with_csrf(client, VERIFY, {"code": current_code(device.key), "next": PEOPLE})
     assert response.status_code == 302
     assert response["Location"] == PEOPLE
     assert client.get(PEOPLE).status_code == 200
@@ -219,7 +189,7 @@ def test_a_right_code_verifies_the_session(coordinator: User, device: TOTPDevice
 
 def test_a_wrong_code_does_not_verify(coordinator: User, device: TOTPDevice) -> None:
     client = signed_in_without_second_factor(coordinator)
-    response = post(client, VERIFY, {"code": wrong_code(device.key), "next": PEOPLE})
+    response = post_with_csrf(client, VERIFY, {"code": wrong_code(device.key), "next": PEOPLE})
     assert response.status_code == 200
     assert "That code did not work" in response.content.decode()
     assert client.get(PEOPLE)["Location"] == with_next(VERIFY, PEOPLE)
@@ -228,9 +198,9 @@ def test_a_wrong_code_does_not_verify(coordinator: User, device: TOTPDevice) -> 
 def test_a_code_works_only_once(coordinator: User, device: TOTPDevice) -> None:
     code = current_code(device.key)
     first = signed_in_without_second_factor(coordinator)
-    assert post(first, VERIFY, {"code": code})["Location"] != VERIFY
+    assert post_with_csrf(first, VERIFY, {"code": code})["Location"] != VERIFY
     second = signed_in_without_second_factor(coordinator)
-    response = post(second, VERIFY, {"code": code, "next": PEOPLE})
+    response = post_with_csrf(second, VERIFY, {"code": code, "next": PEOPLE})
     assert response.status_code == 200
     assert second.get(PEOPLE)["Location"] == with_next(VERIFY, PEOPLE)
 
@@ -238,8 +208,8 @@ def test_a_code_works_only_once(coordinator: User, device: TOTPDevice) -> None:
 def test_it_limits_code_guesses(coordinator: User, device: TOTPDevice) -> None:
     client = signed_in_without_second_factor(coordinator)
     for _ in range(ratelimit.TWO_FACTOR.limit):
-        post(client, VERIFY, {"code": wrong_code(device.key)})
-    response = post(client, VERIFY, {"code": current_code(device.key), "next": PEOPLE})
+        post_with_csrf(client, VERIFY, {"code": wrong_code(device.key)})
+    response = post_with_csrf(client, VERIFY, {"code": current_code(device.key), "next": PEOPLE})
     assert response.status_code == 429
     assert "Please wait about" in response.content.decode()
     assert client.get(PEOPLE)["Location"] == with_next(VERIFY, PEOPLE)
@@ -259,7 +229,8 @@ def test_verify_sends_strangers_to_log_in(db: None) -> None:
 
 
 def test_verify_refuses_other_methods(coordinator: User, device: TOTPDevice) -> None:
-    assert delete(signed_in_without_second_factor(coordinator), VERIFY).status_code == 405
+    client = signed_in_without_second_factor(coordinator)
+    assert delete_with_csrf(client, VERIFY).status_code == 405
 
 
 # --- The Django admin ----------------------------------------------------------------------------
@@ -304,7 +275,9 @@ def test_the_admin_shows_accounts_read_only(
     client = client_for(admin_user)
     page = client.get(f"/admin/accounts/user/{member.pk}/change/")
     assert page.status_code == 200
-    response = post(client, f"/admin/accounts/user/{member.pk}/change/", {"display_name": "X"})
+    response = post_with_csrf(
+        client, f"/admin/accounts/user/{member.pk}/change/", {"display_name": "X"}
+    )
     assert response.status_code == 403
     member.refresh_from_db()
     assert member.display_name == "River"
@@ -315,5 +288,7 @@ def test_the_login_form_grants_no_second_factor(
     client_for: Callable[[User | None], Client], coordinator: User, device: TOTPDevice
 ) -> None:
     client = client_for(None)
-    post(client, reverse("accounts:login"), {"display_name": "Morgan", "password": PASSWORD})
+    post_with_csrf(
+        client, reverse("accounts:login"), {"display_name": "Morgan", "password": PASSWORD}
+    )
     assert client.get(PEOPLE)["Location"] == with_next(VERIFY, PEOPLE)

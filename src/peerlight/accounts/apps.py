@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # The privacy registry must know the foundation's models from start-up.
-        from peerlight.accounts import privacy  # noqa: F401
+        from peerlight.accounts.privacy_registrations import register_foundation_models
+
+        register_foundation_models()

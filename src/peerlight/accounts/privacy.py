@@ -46,6 +46,10 @@ An app registers its models from its ``AppConfig.ready()``::
                 description=_("The circles you joined"),
             )
 
+The foundation's own models (roles, consent answers, two-factor devices, the
+admin history and the security log) are registered the same way, from
+``privacy_registrations``.
+
 ``erase_account(user)`` applies every policy in one transaction, deletes the
 user row last and refuses to finish (rolling everything back) if any row
 still points at the person. ``build_export(user)`` collects every export.
@@ -62,21 +66,15 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import SESSION_KEY, get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from peerlight.accounts.models import ConsentEvent, Role, RoleGrant, User
+from peerlight.accounts.models import Role, RoleGrant, User
 from peerlight.audit.actions import record_change
-from peerlight.audit.models import AuditEntry
 
 type Exporter = Callable[[User], Any]
 type ErasureHandler = Callable[[User], None]
@@ -355,163 +353,3 @@ def end_sessions_of(user_id: int) -> int:
 
 def _iterate(queryset: models.QuerySet[Any]) -> Iterator[Any]:
     yield from queryset.iterator(chunk_size=500)
-
-
-# --- The foundation's own models ----------------------------------------------
-
-
-def _export_role_grants(user: User) -> dict[str, Any]:
-    held = RoleGrant.objects.filter(user=user).order_by("granted_at", "id")
-    given = RoleGrant.objects.filter(granted_by=user).order_by("granted_at", "id")
-    return {
-        "held": [
-            {"role": grant.role, "granted_at": grant.granted_at, "revoked_at": grant.revoked_at}
-            for grant in held
-        ],
-        # Who received them is left out: that is about someone else.
-        "given_to_others": [
-            {"role": grant.role, "granted_at": grant.granted_at, "revoked_at": grant.revoked_at}
-            for grant in given
-        ],
-    }
-
-
-def _erase_role_grants(user: User) -> None:
-    RoleGrant.objects.filter(user=user).delete()
-    RoleGrant.objects.filter(granted_by=user).update(granted_by=None)
-
-
-def _export_consent_events(user: User) -> list[dict[str, Any]]:
-    events = ConsentEvent.objects.filter(user=user).select_related("document")
-    return [
-        {
-            "purpose": event.purpose,
-            "action": event.action,
-            "at": event.created_at,
-            "document_version": event.document.version,
-            "document_language": event.document.language,
-            "document_title": event.document.title,
-            "document_sha256": event.document.body_sha256,
-        }
-        for event in events.order_by("created_at", "id")
-    ]
-
-
-def _export_devices(model: type[TOTPDevice] | type[StaticDevice]) -> Exporter:
-    # Names and dates only: a device's key or codes would let anyone holding
-    # the file pass the second factor.
-    def export(user: User) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": device.name,
-                "confirmed": device.confirmed,
-                "created_at": device.created_at,
-                "last_used_at": device.last_used_at,
-            }
-            for device in model.objects.filter(user=user).order_by("id")
-        ]
-
-    return export
-
-
-ADMIN_LOG_ACTIONS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
-
-
-def _export_admin_log(user: User) -> list[dict[str, Any]]:
-    # The text of an entry names the changed record, which may be another
-    # person: the model and id say what was changed without naming anyone.
-    entries = LogEntry.objects.filter(user=user).select_related("content_type")
-    return [
-        {
-            "at": entry.action_time,
-            "action": ADMIN_LOG_ACTIONS.get(entry.action_flag, str(entry.action_flag)),
-            "model": entry.content_type.model if entry.content_type else None,
-            "object_id": entry.object_id,
-        }
-        for entry in entries.order_by("action_time", "id")
-    ]
-
-
-def _erase_admin_log(user: User) -> None:
-    LogEntry.objects.filter(user=user).delete()
-    # Entries about the account spell its display name in their text.
-    user_type = ContentType.objects.get_for_model(User)
-    LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).delete()
-
-
-def _export_audit_entries(user: User) -> list[dict[str, Any]]:
-    entries = AuditEntry.objects.filter(Q(actor_id=user.pk) | Q(subject_id=user.pk))
-    return [
-        {
-            "id": entry.pk,
-            "at": entry.created_at,
-            "action": entry.action,
-            "verb": entry.verb,
-            "target_type": entry.target_type,
-            "target_id": entry.target_id,
-            "reason": entry.reason,
-            "by_you": entry.actor_id == user.pk,
-            "about_you": entry.subject_id == user.pk,
-        }
-        for entry in entries.order_by("id").iterator(chunk_size=2000)
-    ]
-
-
-def _register_foundation() -> None:
-    register(
-        RoleGrant,
-        export=_export_role_grants,
-        erase=ErasurePolicy.custom(
-            _erase_role_grants,
-            reason=_(
-                "Your own roles are erased. Roles you gave to other people stay with "
-                "them; only the note that you gave them is removed."
-            ),
-        ),
-        description=_("Your roles, and roles you gave to other people"),
-    )
-    register(
-        ConsentEvent,
-        export=_export_consent_events,
-        erase=ErasurePolicy.delete(),
-        description=_("Your consent answers, with the version of each text"),
-    )
-    register(
-        TOTPDevice,
-        export=_export_devices(TOTPDevice),
-        erase=ErasurePolicy.delete(),
-        description=_("Your authenticator apps (names only, never their keys)"),
-    )
-    register(
-        StaticDevice,
-        export=_export_devices(StaticDevice),
-        erase=ErasurePolicy.delete(),
-        description=_("Your backup code lists (names only, never the codes)"),
-    )
-    register(
-        LogEntry,
-        export=_export_admin_log,
-        erase=ErasurePolicy.custom(
-            _erase_admin_log,
-            reason=_(
-                "Entries you made in the administration history are deleted, and so are "
-                "entries other people made about your account, as they spell your name."
-            ),
-        ),
-        description=_("Changes you made in the administration area"),
-    )
-    register(
-        AuditEntry,
-        export=_export_audit_entries,
-        erase=ErasurePolicy.keep_pseudonymised(
-            _(
-                "The security log is sealed: each entry is linked to the one before it, so "
-                "none can be removed without breaking it. Entries hold account numbers, "
-                "never names. Once your account is gone, its number leads to no one."
-            )
-        ),
-        description=_("Security log entries of things you did, or that were done to your data"),
-    )
-
-
-_register_foundation()

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from peerlight.accounts import views
+from peerlight.accounts import staff_views, two_factor_views, views
 
 app_name = "accounts"
 
@@ -16,8 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("account/language/", views.change_language, name="language"),
     path("account/confirm/", views.confirm_password, name="confirm-password"),
     path("account/password/", views.change_password, name="password-change"),
-    path("account/two-factor/", views.two_factor_verify, name="two-factor-verify"),
-    path("account/two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
+    path("account/two-factor/", two_factor_views.two_factor_verify, name="two-factor-verify"),
+    path("account/two-factor/setup/", two_factor_views.two_factor_setup, name="two-factor-setup"),
     path("password-reset/", views.password_reset, name="password-reset"),
     path("password-reset/sent/", views.password_reset_sent, name="password-reset-sent"),
     path(
@@ -25,16 +25,16 @@ urlpatterns: list[URLPattern] = [
         views.password_reset_confirm,
         name="password-reset-confirm",
     ),
-    path("staff/people/", views.staff_people, name="staff-people"),
-    path("staff/people/<int:person_id>/", views.staff_person, name="staff-person"),
+    path("staff/people/", staff_views.staff_people, name="staff-people"),
+    path("staff/people/<int:person_id>/", staff_views.staff_person, name="staff-person"),
     path(
         "staff/people/<int:person_id>/roles/grant/",
-        views.staff_grant_role,
+        staff_views.staff_grant_role,
         name="staff-grant-role",
     ),
     path(
         "staff/people/<int:person_id>/roles/revoke/",
-        views.staff_revoke_role,
+        staff_views.staff_revoke_role,
         name="staff-revoke-role",
     ),
 ]
