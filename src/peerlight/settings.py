@@ -286,6 +286,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 if not PRODUCTION:
     # WhiteNoise serves from the finders in development but expects the folder.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
