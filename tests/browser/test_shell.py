@@ -143,16 +143,16 @@ def test_the_header_follows_who_is_signed_in(
     signed_in.goto("/")
 
     main_nav = visitor.get_by_role("navigation", name="Main")
-    expect(main_nav.get_by_role("link", name="Log in")).to_be_visible()
+    expect(main_nav.get_by_role("link", name="Sign in")).to_be_visible()
     expect(main_nav.get_by_role("link", name="Sign up")).to_be_visible()
     expect(main_nav.get_by_role("link", name="My account")).to_have_count(0)
 
     main_nav = signed_in.get_by_role("navigation", name="Main")
     expect(main_nav.get_by_role("link", name="My account")).to_be_visible()
-    expect(main_nav.get_by_role("link", name="Log in")).to_have_count(0)
-    main_nav.get_by_role("button", name="Log out").click()
+    expect(main_nav.get_by_role("link", name="Sign in")).to_have_count(0)
+    main_nav.get_by_role("button", name="Sign out", exact=True).click()
     expect(
-        signed_in.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")
+        signed_in.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
     ).to_be_visible()
 
     sign_in(visitor, member)

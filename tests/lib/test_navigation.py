@@ -74,7 +74,7 @@ def test_it_shows_nothing_when_no_feature_exists(member: User) -> None:
 
 def test_a_visitor_gets_log_in_and_sign_up() -> None:
     links = account_links(AnonymousUser(), "/help/")
-    assert labels(links) == ["Log in", "Sign up"]
+    assert labels(links) == ["Sign in", "Sign up"]
     assert links[0].url == "/login/?next=%2Fhelp%2F"
     assert links[1].url == "/signup/"
     assert not any(link.post for link in links)
@@ -87,7 +87,7 @@ def test_log_in_does_not_come_back_to_home_or_itself(current_path: str) -> None:
 
 def test_a_signed_in_person_gets_my_account_and_a_log_out_form(member: User) -> None:
     links = account_links(member, "/")
-    assert labels(links) == ["My account", "Log out"]
+    assert labels(links) == ["My account", "Sign out"]
     assert [link.post for link in links] == [False, True]
 
 
@@ -119,5 +119,5 @@ def test_the_shell_works_before_the_account_views_exist(
     html = response.content.decode()
     assert response.status_code == 200
     assert 'aria-label="Main"' not in html  # no empty navigation
-    assert "Log in" not in html
+    assert "Sign in" not in html
     assert 'href="tel:988"' in html

@@ -165,9 +165,9 @@ def test_pages_only_answer_get_and_head(url: str, method: str) -> None:
 
 def test_a_visitor_is_offered_log_in_and_sign_up(visitor: Client) -> None:
     html = html_of(visitor.get("/help/"))
-    assert '<a href="/login/?next=%2Fhelp%2F">Log in</a>' in html
+    assert '<a href="/login/?next=%2Fhelp%2F">Sign in</a>' in html
     assert '<a href="/signup/">Sign up</a>' in html
-    assert "Log out" not in html
+    assert "Sign out" not in html
 
 
 def test_a_member_gets_my_account_and_a_log_out_form(client_for: ClientFor, member: User) -> None:
@@ -176,8 +176,8 @@ def test_a_member_gets_my_account_and_a_log_out_form(client_for: ClientFor, memb
     log_out = re.search(r'<form method="post" action="/logout/">(.*?)</form>', html)
     assert log_out is not None
     assert 'name="csrfmiddlewaretoken"' in log_out.group(1)
-    assert '<button class="link-button" type="submit">Log out</button>' in log_out.group(1)
-    assert ">Log in<" not in html
+    assert '<button class="link-button" type="submit">Sign out</button>' in log_out.group(1)
+    assert ">Sign in<" not in html
 
 
 @override_settings(ROOT_URLCONF=__name__)

@@ -20,6 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from peerlight.accounts.models import ConsentDocument, Role, User
+from peerlight.lib.forms import PlainForm
 
 DISPLAY_NAME_MIN = 2
 DISPLAY_NAME_MAX = 40
@@ -91,7 +92,7 @@ def _language_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in settings.LANGUAGES]
 
 
-class SignupForm(forms.Form):
+class SignupForm(PlainForm):
     display_name = forms.CharField(
         label=_("Display name"),
         help_text=_(
@@ -182,7 +183,7 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class LoginForm(forms.Form):
+class LoginForm(PlainForm):
     display_name = forms.CharField(
         label=_("Display name"),
         max_length=DISPLAY_NAME_MAX,
@@ -217,7 +218,7 @@ class LoginForm(forms.Form):
         return cleaned
 
 
-class ConfirmPasswordForm(forms.Form):
+class ConfirmPasswordForm(PlainForm):
     password = forms.CharField(
         label=_("Your password"),
         strip=False,
@@ -235,7 +236,7 @@ class ConfirmPasswordForm(forms.Form):
         return password
 
 
-class NewPasswordMixin(forms.Form):
+class NewPasswordMixin(PlainForm):
     """Two new-password fields checked against Django's password validators."""
 
     new_password = forms.CharField(
@@ -292,14 +293,14 @@ class PasswordChangeForm(NewPasswordMixin):
         return password
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(PlainForm):
     email = forms.EmailField(
         label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
-class EmailForm(forms.Form):
+class EmailForm(PlainForm):
     email = forms.EmailField(
         label=_("E-mail"),
         help_text=_("Leave empty to remove your e-mail address."),
@@ -311,11 +312,11 @@ class EmailForm(forms.Form):
         return str(self.cleaned_data.get("email") or "").strip()
 
 
-class LanguageForm(forms.Form):
+class LanguageForm(PlainForm):
     language = forms.ChoiceField(label=_("Language"), choices=_language_choices)
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(PlainForm):
     code = forms.CharField(
         label=_("Six-digit code"),
         help_text=_("Open your authenticator app and type the code it shows now."),
@@ -342,5 +343,5 @@ class OneTimeCodeForm(forms.Form):
 GRANTABLE_ROLE_CHOICES = [(role.value, role.label) for role in Role if role != Role.MEMBER]
 
 
-class RoleForm(forms.Form):
+class RoleForm(PlainForm):
     role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLE_CHOICES)

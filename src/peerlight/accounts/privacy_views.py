@@ -27,6 +27,7 @@ from peerlight.accounts import consent, privacy
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required, sudo_required
 from peerlight.accounts.models import ConsentDocument, ConsentPurpose, User
 from peerlight.audit.actions import record_read
+from peerlight.lib.forms import PlainForm
 
 
 class ConsentDecision(models.TextChoices):
@@ -34,7 +35,7 @@ class ConsentDecision(models.TextChoices):
     WITHDRAW = "withdraw", _("Withdraw my consent")
 
 
-class ConsentChoiceForm(forms.Form):
+class ConsentChoiceForm(PlainForm):
     """One answer on the consents page: agree to a version, or withdraw."""
 
     purpose = forms.ChoiceField(choices=ConsentPurpose.choices)
@@ -75,7 +76,7 @@ LAST_ADMINISTRATOR = _(
 )
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(PlainForm):
     confirm_name = forms.CharField(label=_("Your display name"), max_length=40)
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:

@@ -106,10 +106,10 @@ def account_links(user: AbstractBaseUser | AnonymousUser, current_path: str) -> 
     if user.is_authenticated:
         names = (
             ("accounts:account", _("My account"), False),
-            ("accounts:logout", _("Log out"), True),
+            ("accounts:logout", _("Sign out"), True),
         )
     else:
-        names = (("accounts:login", _("Log in"), False), ("accounts:signup", _("Sign up"), False))
+        names = (("accounts:login", _("Sign in"), False), ("accounts:signup", _("Sign up"), False))
     links = []
     for url_name, label, post in names:
         url = url_if_exists(url_name)
