@@ -13,3 +13,5 @@ urlpatterns = [
     path("privacy/", include("peerlight.accounts.privacy_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "peerlight.lib.views.server_error"
