@@ -152,13 +152,16 @@ def database_settings(url: str) -> dict[str, Any]:
             "timeout": 20,
         }
         config["TEST"] = {"NAME": None}
-    else:
-        config["CONN_MAX_AGE"] = env_int("PEERLIGHT_DB_CONN_MAX_AGE", 0, minimum=0)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Requests run on reused threads (see asgi.py), so keeping each thread's
+    # connection saves the connect (and SQLite's PRAGMAs) on every request.
+    config["CONN_MAX_AGE"] = env_int("PEERLIGHT_DB_CONN_MAX_AGE", 600, minimum=0)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
 DATABASES = {"default": database_settings(DATABASE_URL)}
+# Threads per server process that run Django's views (asgi.py).
+PEERLIGHT_HTTP_THREADS = env_int("PEERLIGHT_HTTP_THREADS", 8, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, rate limits -------------------------------
