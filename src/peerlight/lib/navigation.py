@@ -7,11 +7,13 @@ is ever led to a placeholder page. The account links follow the same rule.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -78,8 +80,16 @@ class AccountLink:
 
 def url_if_exists(url_name: str) -> str | None:
     """The path of ``url_name``, or ``None`` when no such URL is installed."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _url_if_exists(urlconf, get_script_prefix(), url_name)
+
+
+@functools.lru_cache(maxsize=256)
+def _url_if_exists(urlconf: str, prefix: str, url_name: str) -> str | None:
+    # Every page asks for the same few names, and a failed reverse() is slow;
+    # the answer depends only on the URLconf and the script prefix in force.
     try:
-        return reverse(url_name)
+        return reverse(url_name, urlconf=urlconf)
     except NoReverseMatch:
         return None
 
