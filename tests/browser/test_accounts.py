@@ -27,18 +27,23 @@ def consent_documents() -> None:
         migration.publish(apps, None)
 
 
+def fill_sign_up_form(page: Page, display_name: str) -> None:
+    """Fill the sign-up form as a person does, agreeing to both texts, and send it."""
+    page.get_by_label("Display name").fill(display_name)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_label("I agree to the terms of use").check()
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Create my account").click()
+
+
 def test_someone_signs_up_signs_out_and_signs_in_again(
     page: Page, consent_documents: None
 ) -> None:
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
 
-    page.get_by_label("Display name").fill("Harbour Light")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("I agree to the terms of use").check()
-    page.get_by_label("I have read the privacy notice").check()
-    page.get_by_role("button", name="Create my account").click()
+    fill_sign_up_form(page, "Harbour Light")
 
     main_nav = page.get_by_role("navigation", name="Main")
     main_nav.get_by_role("link", name="My account").click()
@@ -80,12 +85,7 @@ def test_sign_up_refuses_a_taken_name_and_keeps_what_was_typed(
 ) -> None:
     User.objects.create_user("Morning Tide", PASSWORD)
     page.goto("/signup/")
-    page.get_by_label("Display name").fill("morning tide")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("I agree to the terms of use").check()
-    page.get_by_label("I have read the privacy notice").check()
-    page.get_by_role("button", name="Create my account").click()
+    fill_sign_up_form(page, "morning tide")
 
     name = page.get_by_label("Display name")
     expect(name).to_have_attribute("aria-invalid", "true")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 from django.utils import translation
 
@@ -27,8 +29,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 def cache_keys() -> list[str]:
-    # LocMemCache keeps its entries in a dict of made (prefixed) keys.
-    return [str(key) for key in cache._cache]  # type: ignore[attr-defined]
+    """Every key the cache holds, as stored (made and prefixed)."""
+    backend: Any = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client()
+        return [key.decode() if isinstance(key, bytes) else key for key in client.keys("*")]
+    # LocMemCache keeps its entries in a dict of made keys.
+    return [str(key) for key in backend._cache]
 
 
 def test_it_allows_up_to_the_limit_then_refuses(clock: list[float]) -> None:
