@@ -97,23 +97,25 @@ def seed_person(person: DemoPerson, password: str) -> tuple[User, bool]:
 
 def seed(out: Writer) -> None:
     password = demo_password()
+    people = demo_people()
     created = 0
-    for person in demo_people():
+    for person in people:
         _user, was_created = seed_person(person, password)
         created += was_created
-    out.write(f"Demo people: {created} created, {len(demo_people()) - created} already there.\n")
+    out.write(f"Demo people: {created} created, {len(people) - created} already there.\n")
 
 
 def describe_logins(out: Writer) -> None:
     """Print the demo log-ins, and the TOTP keys staff need for two-factor."""
+    people = demo_people()
     out.write("\nDemo log-ins (password for all: " + demo_password() + ")\n")
-    for person in demo_people():
+    for person in people:
         roles = ", ".join(str(Role(role).label) for role in person.roles) or str(Role.MEMBER.label)
         out.write(f"  {person.display_name:<18} {roles}\n")
     out.write(
         "\nStaff pass two-factor with a TOTP code. Add a key to an authenticator app,\n"
         "or print the current code with: .venv/bin/peerlight demo-code NAME\n"
     )
-    for person in demo_people():
+    for person in people:
         if person.totp_key:
             out.write(f"  {person.display_name:<18} {totp_uri(person)}\n")
