@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "peerlight.lib",
     "peerlight.audit",
     "peerlight.accounts",
+    "peerlight.safety",
+    "peerlight.peers",
+    "peerlight.chat",
+    "peerlight.support",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +195,13 @@ else:
 # --- Background tasks -----------------------------------------------------
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Talking to a peer ----------------------------------------------------
+
+# How long a peer has to accept a chat before the next candidate is asked.
+PEERLIGHT_OFFER_SECONDS = env_int("PEERLIGHT_OFFER_SECONDS", 60, minimum=10)
+# Hours when peers are usually on shift, shown to people in the queue.
+PEERLIGHT_SUPPORT_HOURS = env_str("PEERLIGHT_SUPPORT_HOURS", "Every day, 9 am to 11 pm")
 
 # --- Accounts and sessions ------------------------------------------------
 

@@ -11,6 +11,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("peerlight.accounts.urls")),
     path("privacy/", include("peerlight.accounts.privacy_urls")),
+    path("talk/", include("peerlight.support.urls")),
+    path("chat/", include("peerlight.chat.urls")),
+    path("peers/", include("peerlight.peers.urls")),
+    path("safety/", include("peerlight.safety.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,87 @@
+"""Reports and blocks. Escalations, safety plans and moderation arrive with the safety issue.
+
+The safety app knows nothing of where a reported thing lives beyond a
+``source`` label and an id ("chat.conversation", 42).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from peerlight.lib.crypto import EncryptedTextField
+
+
+class RiskLevel(models.TextChoices):
+    NONE = "none", _("None")
+    CONCERN = "concern", _("Concern")
+    IMMINENT = "imminent", _("Imminent")
+
+
+class Report(models.Model):
+    class Reason(models.TextChoices):
+        HARASSMENT = "harassment", _("Harassment or abuse")
+        CONTACT = "contact", _("Asking for contact details or to meet")
+        INAPPROPRIATE = "inappropriate", _("Sexual or inappropriate messages")
+        SPAM = "spam", _("Spam or selling")
+        SAFETY = "safety", _("I am worried about their safety")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        REVIEWING = "reviewing", _("In review")
+        CLOSED = "closed", _("Closed")
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports_made",
+    )
+    reported = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports_about",
+    )
+    source = models.CharField(max_length=40)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    details = EncryptedTextField(blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"Report {self.pk}"
+
+
+class Block(models.Model):
+    """``blocker`` never hears from ``blocked`` again: no match, no conversation."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="safety_block_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Block {self.pk}"
