@@ -13,6 +13,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+EXPERIENCE_WORDS_MAX = 300
+BIO_MAX = 600
+MAX_CHATS_RANGE = range(1, 6)
+
 
 class Availability(models.TextChoices):
     AVAILABLE = "available", _("Available")
@@ -27,19 +31,19 @@ class PeerProfile(models.Model):
     # Codes from peers/data/vocabulary.json; the forms accept nothing else.
     experiences = models.JSONField(_("lived experience"), default=list, blank=True)
     experience_words = models.CharField(
-        _("lived experience in your own words"), max_length=300, blank=True
+        _("lived experience in your own words"), max_length=EXPERIENCE_WORDS_MAX, blank=True
     )
     languages = models.JSONField(_("languages"), default=list)
     topics = models.JSONField(_("topics you are comfortable with"), default=list, blank=True)
     gender = models.CharField(_("gender"), max_length=20, blank=True)
-    bio = models.TextField(_("short bio"), max_length=600, blank=True)
+    bio = models.TextField(_("short bio"), max_length=BIO_MAX, blank=True)
     availability = models.CharField(
         _("availability"), max_length=10, choices=Availability.choices, default=Availability.AWAY
     )
     max_chats = models.PositiveSmallIntegerField(
         _("most chats at once"),
         default=2,
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        validators=[MinValueValidator(MAX_CHATS_RANGE[0]), MaxValueValidator(MAX_CHATS_RANGE[-1])],
     )
     is_active = models.BooleanField(default=True)
     last_chat_ended_at = models.DateTimeField(null=True, blank=True)
