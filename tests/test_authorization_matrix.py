@@ -18,6 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from peerlight.accounts.models import User
+from peerlight.chat import actions as chat_actions
+from peerlight.chat.models import Conversation, Participant
+from peerlight.safety.models import Report
 
 PERSONAS = ("anonymous", "member", "peer_supporter", "coordinator", "researcher", "admin_user")
 
@@ -61,6 +64,41 @@ STAFF_REDIRECT = Expect(
 )
 # Researchers work with de-identified data only: no pages about people.
 PEOPLE_MANAGERS = Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK, admin_user=OK)
+
+
+
+def _chat_kwargs(people: dict[str, User]) -> dict[str, Any]:
+    """A one-to-one chat between the member and the peer supporter (made once)."""
+    chat = (
+        Conversation.objects.filter(participants__user=people["member"])
+        .filter(participants__user=people["peer_supporter"])
+        .first()
+    ) or chat_actions.start_conversation(
+        kind=Conversation.Kind.DIRECT,
+        members=[
+            (people["member"], Participant.Role.MEMBER),
+            (people["peer_supporter"], Participant.Role.SUPPORTER),
+        ],
+    )
+    return {"conversation_id": chat.pk}
+
+
+CHAT_PARTICIPANTS = Expect(
+    anonymous=LOGIN,
+    member=OK,
+    peer_supporter=OK,
+    coordinator=NOT_FOUND,
+    researcher=NOT_FOUND,
+    admin_user=NOT_FOUND,
+    kwargs=_chat_kwargs,
+)
+CHAT_POST_ONLY = Expect(anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=_chat_kwargs)
+NOBODYS_REQUEST = Expect(
+    anonymous=LOGIN, member=NOT_FOUND, kwargs=lambda people: {"request_id": 999999}
+)
+NOBODYS_REQUEST_POST = Expect(
+    anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"request_id": 999999}
+)
 
 TABLE: dict[str, Expect] = {
     "home": PUBLIC,
@@ -111,6 +149,71 @@ TABLE: dict[str, Expect] = {
     "privacy:export": MEMBERS,
     # Deleting an account asks for the password again first.
     "privacy:delete": Expect(anonymous=LOGIN, member=REDIRECT),
+    # Peer profiles: a peer edits their own; coordinators make and stop peers.
+    "peers:profile": Expect(
+        anonymous=LOGIN,
+        member=NOT_FOUND,
+        peer_supporter=OK,
+        coordinator=NOT_FOUND,
+        researcher=NOT_FOUND,
+        admin_user=NOT_FOUND,
+    ),
+    "peers:availability": POST_ONLY,
+    "peers:staff_list": PEOPLE_MANAGERS,
+    "peers:staff_make": Expect(
+        anonymous=NOT_ALLOWED,
+        member=NOT_ALLOWED,
+        kwargs=lambda people: {"person_id": people["member"].pk},
+    ),
+    "peers:staff_stop": Expect(
+        anonymous=NOT_ALLOWED,
+        member=NOT_ALLOWED,
+        kwargs=lambda people: {"person_id": people["member"].pk},
+    ),
+    # Talking to a peer. Requests and offers belong to one member and one peer;
+    # no persona here owns request 999999, so every one of them gets a 404
+    # (the owners' pages are tested in tests/support/).
+    "support:start": PUBLIC,
+    "support:guest": POST_ONLY,
+    "support:request": NOBODYS_REQUEST,
+    "support:status": NOBODYS_REQUEST,
+    "support:cancel": NOBODYS_REQUEST_POST,
+    "support:later": NOBODYS_REQUEST_POST,
+    "support:rate": NOBODYS_REQUEST,
+    "support:note": NOBODYS_REQUEST,
+    "support:read_note": NOBODYS_REQUEST,
+    "support:again": NOBODYS_REQUEST_POST,
+    "support:peer": Expect(anonymous=LOGIN, member=NOT_FOUND, peer_supporter=OK),
+    "support:accept": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"offer_id": 999999}
+    ),
+    "support:decline": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"offer_id": 999999}
+    ),
+    "support:queue": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    # Chats: their participants only.
+    "chat:inbox": MEMBERS,
+    "chat:conversation": CHAT_PARTICIPANTS,
+    "chat:messages": CHAT_PARTICIPANTS,
+    "chat:end": CHAT_PARTICIPANTS,  # GET is the "End this chat?" page
+    "chat:report": CHAT_PARTICIPANTS,
+    "chat:send": CHAT_POST_ONLY,
+    "chat:read": CHAT_POST_ONLY,
+    # Reports: the coordinators' queue only.
+    "safety:reports": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "safety:report": Expect(
+        anonymous=LOGIN,
+        member=NOT_FOUND,
+        coordinator=OK,
+        kwargs=lambda people: {
+            "report_id": Report.objects.create(
+                reporter=people["member"], source="chat.conversation", reason="spam"
+            ).pk
+        },
+    ),
+    "safety:close_report": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"report_id": 1}
+    ),
 }
 
 # The Django admin: administrators who passed two-factor only.

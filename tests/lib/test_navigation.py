@@ -27,10 +27,9 @@ def feature(namespace: str, name: str, route: str) -> URLResolver:
     return path(route, include(([path("", feature_page, name=name)], namespace)))
 
 
-# Some features built (support, directory, check-ins), the others not yet.
+# Some features built (support is real; directory and check-ins stand in), the others not yet.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("peerlight.urls")),
-    feature("support", "start", "support/"),
     feature("directory", "search", "directory/"),
     feature("outcomes", "checkins", "check-ins/"),
 ]
@@ -56,7 +55,7 @@ def labels(entries: Sequence[VisibleEntry | AccountLink]) -> list[str]:
 def test_it_shows_the_features_that_exist_in_order() -> None:
     entries = visible_entries(AnonymousUser())
     assert labels(entries) == ["Talk to a peer", "Find help near you"]
-    assert [entry.url for entry in entries] == ["/support/", "/directory/"]
+    assert [entry.url for entry in entries] == ["/talk/", "/directory/"]
 
 
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
@@ -96,7 +95,7 @@ def test_home_presents_each_feature_that_exists(
     client_for: Callable[[User | None], Client], member: User
 ) -> None:
     html = client_for(member).get("/").content.decode()
-    assert '<a href="/support/"><strong>Talk to a peer</strong>' in html
+    assert '<a href="/talk/"><strong>Talk to a peer</strong>' in html
     assert "Notice how you are doing over time, just for you." in html
     assert "Circles" not in html
     assert "/circles/" not in html
@@ -107,7 +106,7 @@ def test_the_help_page_offers_gentler_next_steps_that_exist(
     client_for: Callable[[User | None], Client],
 ) -> None:
     html = client_for(None).get("/help/").content.decode()
-    assert '<ul class="link-list"><li><a href="/support/">Talk to a peer</a></li>' in html
+    assert '<ul class="link-list"><li><a href="/talk/">Talk to a peer</a></li>' in html
     assert '<a href="/directory/">Find help near you</a>' in html
 
 
