@@ -26,6 +26,10 @@ viewport=PHONE)``
 ``live_server``
     pytest-django's live server, serving static files gzip-compressed as
     WhiteNoise does in production, so page weights are what a phone loads.
+``asgi_pages``
+    Like ``browser_pages``, but against ``asgi_live_server``: Peerlight's own
+    ASGI application under uvicorn, for tests that need websockets (the
+    chat). Its ``new_page`` and ``sign_in`` work as above.
 
 Checks on every page
 --------------------
@@ -48,18 +52,21 @@ d. a Content-Security-Policy violation, an error in the console or an
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from peerlight.accounts.models import User
+from peerlight.accounts.models import ConsentDocument, User
+from tests.browser.asgi_server import ASGILiveServer
 from tests.browser.harness import BrowserPages, NewPage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,6 +104,16 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def asgi_live_server() -> Iterator[ASGILiveServer]:
+    from peerlight.asgi import application
+
+    server = ASGILiveServer(application)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """One Chromium for the browser package.
@@ -129,6 +146,14 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture
+def consent_documents() -> None:
+    """The texts agreed to at sign-up (a flush between live-server tests empties them)."""
+    if not ConsentDocument.objects.exists():
+        migration = importlib.import_module("peerlight.accounts.migrations.0002_consent_documents")
+        migration.publish(apps, None)
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     return AXE_FILE.read_text(encoding="utf-8")
@@ -139,6 +164,15 @@ def browser_pages(
     browser: Browser, live_server: LiveServer, axe_source: str
 ) -> Iterator[BrowserPages]:
     pages = BrowserPages(browser, live_server.url, axe_source)
+    yield pages
+    pages.close()
+
+
+@pytest.fixture
+def asgi_pages(
+    browser: Browser, asgi_live_server: ASGILiveServer, axe_source: str, transactional_db: None
+) -> Iterator[BrowserPages]:
+    pages = BrowserPages(browser, asgi_live_server.url, axe_source)
     yield pages
     pages.close()
 
@@ -168,7 +202,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
     """After the test body, check the pages it left open, so that a problem
     there fails the test itself (a test that already failed keeps its error)."""
     result = yield
-    pages = getattr(item, "funcargs", {}).get("browser_pages")
-    if isinstance(pages, BrowserPages):
-        pages.finish()
+    for name in ("browser_pages", "asgi_pages"):
+        pages = getattr(item, "funcargs", {}).get(name)
+        if isinstance(pages, BrowserPages):
+            pages.finish()
     return result

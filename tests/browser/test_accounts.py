@@ -6,25 +6,14 @@ hosts, CSP): see conftest.py.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps
 from playwright.sync_api import Page, expect
 
-from peerlight.accounts.models import ConsentDocument, ConsentEvent, User
+from peerlight.accounts.models import ConsentEvent, User
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "lantern-by-the-river-42"
-
-
-@pytest.fixture
-def consent_documents() -> None:
-    """The texts agreed to at sign-up (a flush between live-server tests empties them)."""
-    if not ConsentDocument.objects.exists():
-        migration = importlib.import_module("peerlight.accounts.migrations.0002_consent_documents")
-        migration.publish(apps, None)
 
 
 def fill_sign_up_form(page: Page, display_name: str) -> None:

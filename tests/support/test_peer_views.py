@@ -177,3 +177,15 @@ def test_the_queue_is_for_coordinators(
 
 def test_the_queue_refuses_post(coordinator: User, client_for: Clients) -> None:
     assert post_with_csrf(client_for(coordinator), QUEUE).status_code == 405
+
+
+def test_the_request_page_sends_the_peer_who_took_it_on_to_their_note(
+    offer: Offer, peer: User, other_member: User, client_for: Clients
+) -> None:
+    actions.accept_offer(peer, offer)
+    page = reverse("support:request", args=[offer.request_id])
+    response = client_for(peer).get(page)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("support:note", args=[offer.request_id])
+    # Anyone else still gets nothing.
+    assert client_for(other_member).get(page).status_code == 404

@@ -51,6 +51,11 @@ def get_request_for(member: User, request_id: int) -> SupportRequest:
     return found
 
 
+def is_peer_of(user: User, request_id: int) -> bool:
+    """Whether ``user`` is the peer who took request ``request_id``."""
+    return SupportRequest.objects.filter(pk=request_id, peer_id=user.pk).exists()
+
+
 def get_offer_for(peer: User, offer_id: int) -> Offer:
     """An offer made to ``peer``; 404 for anyone else's or a missing one."""
     found = Offer.objects.filter(pk=offer_id, peer=peer).select_related("request").first()

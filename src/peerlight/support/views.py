@@ -164,7 +164,11 @@ def _fresh_request_for(request: AuthenticatedHttpRequest, request_id: int) -> Su
 
 @require_safe
 @login_required
-def request_page(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
+def request_page(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponseBase:
+    # The chat's "What next" link leads here for both people in it: the peer
+    # who took the request goes on to their note about the chat.
+    if access.is_peer_of(request.user, request_id):
+        return redirect("support:note", request_id=request_id)
     support_request = _fresh_request_for(request, request_id)
     return render(request, "support/request.html", _status_context(support_request))
 
