@@ -31,6 +31,7 @@ from peerlight.accounts import consent
 from peerlight.accounts.access import grantable_roles
 from peerlight.accounts.models import ConsentDocument, Role, RoleGrant, User
 from peerlight.audit.actions import record_change
+from peerlight.lib.events import send_on_commit, user_group
 
 # How many 30-second steps either side of now a code may come from, so a
 # phone whose clock is a little off still works.
@@ -90,11 +91,18 @@ def create_account(
     return user
 
 
+def _close_sockets(user: User) -> None:
+    # Open websockets were authenticated once, at connect: they are told to
+    # close once the change is committed (a reconnect then fails).
+    send_on_commit([user_group(int(user.pk))], {"type": "user.disconnect"})
+
+
 def end_all_sessions(user: User, *, actor: User | None) -> None:
-    """Sign ``user`` out everywhere: every session they hold stops working."""
+    """Sign ``user`` out everywhere: every session and open websocket they hold stops working."""
     with transaction.atomic():
         _raise_session_version(user)
         record_change(actor, "account.sessions.end", user, subject=user)
+        _close_sockets(user)
 
 
 def change_password(user: User, new_password: str) -> None:
@@ -206,6 +214,7 @@ def deactivate_account(actor: User, person: User) -> None:
         person.save(update_fields=["is_active"])
         _raise_session_version(person)
         record_change(actor, "account.deactivate", person, subject=person)
+        _close_sockets(person)
 
 
 def enable_two_factor(user: User, key_hex: str, code: str) -> TOTPDevice | None:

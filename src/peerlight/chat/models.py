@@ -70,9 +70,7 @@ class Participant(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["conversation", "user"], name="chat_participant_once"
-            ),
+            models.UniqueConstraint(fields=["conversation", "user"], name="chat_participant_once"),
         ]
 
     def __str__(self) -> str:

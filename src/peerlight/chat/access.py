@@ -1,0 +1,152 @@
+"""Reads of conversations with the permission check built in.
+
+A conversation is visible only to its participants who have not been
+removed; a participant who left may still read what was said. "Not there"
+and "not yours" both end in a 404, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, F
+from django.http import Http404
+
+from peerlight.chat.models import Conversation, Message, Participant
+
+if TYPE_CHECKING:
+    from peerlight.accounts.models import User
+
+__all__ = [
+    "can_receive",
+    "conversations_for",
+    "display_names",
+    "get_conversation_for",
+    "last_risk_level",
+    "messages_after",
+    "names_by_conversation",
+    "participant_for",
+    "present_count",
+    "total_unread",
+    "unread_counts",
+]
+
+# The most messages one read returns; clients page on with the last seq.
+MAX_BATCH = 500
+
+
+def participant_for(user_id: int, conversation_id: int) -> Participant | None:
+    """The participation of ``user_id`` in ``conversation_id``, removed or not, or None."""
+    return (
+        Participant.objects.filter(user_id=user_id, conversation_id=conversation_id)
+        .select_related("conversation")
+        .first()
+    )
+
+
+def get_conversation_for(user: User, conversation_id: int) -> Conversation:
+    """The conversation, if ``user`` is (or was, and left) a participant; else 404."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    participant = participant_for(int(user.pk), conversation_id)
+    if participant is None or participant.is_removed:
+        raise Http404
+    return participant.conversation
+
+
+def can_receive(user_id: int, conversation_id: int) -> bool:
+    """True while ``user_id`` may be sent this conversation's messages.
+
+    Checked again on every delivery, so a person removed (or deactivated)
+    while a socket is open stops receiving at once.
+    """
+    return Participant.objects.filter(
+        user_id=user_id,
+        conversation_id=conversation_id,
+        is_removed=False,
+        user__is_active=True,
+    ).exists()
+
+
+def messages_after(
+    user: User, conversation: Conversation, after_seq: int, limit: int = 200
+) -> list[Message]:
+    """Messages of ``conversation`` with a seq above ``after_seq``, oldest first.
+
+    Refuses (404) a reader who may not read it, so a caller holding a stale
+    conversation object cannot leak messages.
+    """
+    get_conversation_for(user, int(conversation.pk))
+    limit = max(1, min(limit, MAX_BATCH))
+    return list(
+        Message.objects.filter(conversation=conversation, seq__gt=max(0, after_seq))
+        .select_related("sender")
+        .order_by("seq")[:limit]
+    )
+
+
+def conversations_for(user: User) -> list[tuple[Conversation, int]]:
+    """The person's conversations, newest first, each with its unread count."""
+    rows = (
+        Participant.objects.filter(user=user, is_removed=False)
+        .select_related("conversation")
+        .order_by("-conversation__created_at", "-conversation_id")
+    )
+    return [
+        (row.conversation, max(0, row.conversation.last_seq - row.last_read_seq)) for row in rows
+    ]
+
+
+def unread_counts(user: User) -> dict[int, int]:
+    """Conversation id → messages not yet read, for conversations with any (one query)."""
+    rows = (
+        Participant.objects.filter(
+            user=user, is_removed=False, conversation__last_seq__gt=F("last_read_seq")
+        )
+        .annotate(unread=F("conversation__last_seq") - F("last_read_seq"))
+        .values_list("conversation_id", "unread")
+    )
+    return {int(conversation_id): int(unread) for conversation_id, unread in rows}
+
+
+def total_unread(user: User) -> int:
+    return sum(unread_counts(user).values())
+
+
+def display_names(conversation: Conversation) -> dict[int, str]:
+    """User id → display name of everyone who took part (never account details)."""
+    rows = Participant.objects.filter(conversation=conversation).values_list(
+        "user_id", "user__display_name"
+    )
+    return {int(user_id): str(name) for user_id, name in rows}
+
+
+def names_by_conversation(conversation_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Conversation id → (user id → display name), for many conversations in one query."""
+    rows = Participant.objects.filter(conversation_id__in=conversation_ids).values_list(
+        "conversation_id", "user_id", "user__display_name"
+    )
+    names: dict[int, dict[int, str]] = {}
+    for conversation_id, user_id, name in rows:
+        names.setdefault(int(conversation_id), {})[int(user_id)] = str(name)
+    return names
+
+
+def last_risk_level(user: User, conversation: Conversation) -> str:
+    """The safety level of ``user``'s own latest message here ("none" without one)."""
+    level = (
+        Message.objects.filter(conversation=conversation, sender=user, kind=Message.Kind.TEXT)
+        .order_by("-seq")
+        .values_list("risk_level", flat=True)
+        .first()
+    )
+    return str(level or "none")
+
+
+def present_count(conversation: Conversation) -> int:
+    """How many people are still in the conversation."""
+    return int(
+        Participant.objects.filter(
+            conversation=conversation, left_at__isnull=True, is_removed=False
+        ).aggregate(n=Count("pk"))["n"]
+    )

@@ -1,0 +1,365 @@
+"""Every write to conversations: validated, in one transaction, events after commit.
+
+Events carry ids only (``peerlight.lib.events``); a listener re-reads what
+they point at through ``chat.access``. Audit entries are written for the
+changes that matter to safety (ending a chat, reporting, who takes part),
+not for each message: messages are their own record. Nothing here logs what
+a person wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerlight import safety
+from peerlight.audit.actions import record_change
+from peerlight.chat import limits
+from peerlight.chat.masking import mask_contact_details
+from peerlight.chat.models import Conversation, Message, Participant
+from peerlight.lib import crisis
+from peerlight.lib.events import conversation_group, send_now, send_on_commit
+from peerlight.lib.ratelimit import RateLimited
+from peerlight.safety import actions as safety_actions
+
+if TYPE_CHECKING:
+    from peerlight.accounts.models import User
+    from peerlight.safety.models import Report
+
+__all__ = [
+    "MAX_BODY",
+    "NOTICE_CODES",
+    "ChatError",
+    "SentMessage",
+    "add_participant",
+    "end_conversation",
+    "leave_conversation",
+    "mark_read",
+    "notify_typing",
+    "post_notice",
+    "report_and_block",
+    "send_message",
+    "start_conversation",
+]
+
+MAX_BODY = 4000
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+NOTICE_CODES = ("joined", "left", "ended", "paused", "resumed")
+SAFETY_SOURCE = "chat.conversation"
+
+
+class ChatError(Exception):
+    """Refused input; ``message`` is a translated sentence for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    message: Message
+    created: bool
+    masked: tuple[str, ...]
+    risk_level: str
+
+
+def _message_event(conversation_id: int, seq: int) -> None:
+    send_on_commit(
+        [conversation_group(conversation_id)],
+        {"type": "chat.message", "conversation": conversation_id, "seq": seq},
+    )
+
+
+def _next_seq(conversation_id: int) -> int:
+    # The UPDATE takes the row's write lock, so concurrent senders queue here
+    # and each reads back its own number; a rollback gives the number back.
+    Conversation.objects.filter(pk=conversation_id).update(last_seq=F("last_seq") + 1)
+    return int(
+        Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).get()
+    )
+
+
+def _crisis_numbers() -> set[str]:
+    """The phone and text numbers of the configured crisis contacts (never masked)."""
+    numbers = set()
+    for code, _name in settings.LANGUAGES:
+        for contact in crisis.crisis_info(code)["contacts"]:
+            for action in contact["actions"]:
+                scheme, _sep, rest = action["href"].partition(":")
+                if scheme in ("tel", "sms"):
+                    numbers.add(re.sub(r"\D", "", rest.split("?")[0]))
+    return numbers
+
+
+# --- Starting and taking part -------------------------------------------------
+
+
+def start_conversation(
+    *,
+    kind: str,
+    members: Sequence[tuple[User, str]],
+    title: str = "",
+    context_url: str = "",
+) -> Conversation:
+    """A new conversation with ``members`` (each a user and a ``Participant.Role``)."""
+    if kind not in Conversation.Kind.values:
+        raise ValueError(f"Unknown conversation kind {kind!r}.")
+    users = [user.pk for user, _role in members]
+    if len(set(users)) != len(users) or not users:
+        raise ValueError("Each member takes part once, and a conversation needs someone.")
+    if kind == Conversation.Kind.DIRECT and len(users) != 2:
+        raise ValueError("A one-to-one conversation has exactly two members.")
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            kind=kind, title=title[:120], context_url=context_url[:200]
+        )
+        Participant.objects.bulk_create(
+            Participant(conversation=conversation, user=user, role=role) for user, role in members
+        )
+        record_change(None, "chat.conversation.start", conversation)
+    return conversation
+
+
+def add_participant(conversation: Conversation, user: User, role: str) -> Participant:
+    """Let ``user`` into ``conversation`` (again, if they had left); notice "joined"."""
+    with transaction.atomic():
+        participant, created = Participant.objects.get_or_create(
+            conversation=conversation, user=user, defaults={"role": role}
+        )
+        if participant.is_removed:
+            raise ChatError(_("This person cannot join this conversation."))
+        if not created and participant.left_at is None:
+            return participant
+        if not created:
+            participant.left_at = None
+            participant.role = role
+            participant.save(update_fields=["left_at", "role"])
+        record_change(None, "chat.participant.add", participant, subject=user)
+        post_notice(conversation, "joined")
+    return participant
+
+
+def leave_conversation(user: User, conversation: Conversation) -> bool:
+    """``user`` leaves (they may still read); False if they were not in it."""
+    with transaction.atomic():
+        left = Participant.objects.filter(
+            conversation=conversation, user=user, left_at__isnull=True, is_removed=False
+        ).update(left_at=timezone.now())
+        if not left:
+            return False
+        record_change(user, "chat.participant.leave", conversation, subject=user)
+        post_notice(conversation, "left")
+    return True
+
+
+# --- Messages -----------------------------------------------------------------
+
+
+def _check_can_send(user: User, conversation: Conversation) -> Participant:
+    participant = Participant.objects.filter(conversation=conversation, user=user).first()
+    if participant is None or not participant.is_present or not user.is_active:
+        raise ChatError(_("You are not in this conversation."))
+    if conversation.is_ended:
+        raise ChatError(_("This chat has ended."))
+    if conversation.is_paused:
+        raise ChatError(_("This chat is paused for a moment."))
+    if participant.is_muted:
+        raise ChatError(_("You cannot send messages in this conversation right now."))
+    return participant
+
+
+def _check_input(body: str, client_id: str) -> str:
+    if not CLIENT_ID.match(client_id or ""):
+        raise ChatError(_("The message could not be sent. Please reload the page and try again."))
+    body = (body or "").strip()
+    if not body:
+        raise ChatError(_("Please write a message first."))
+    if len(body) > MAX_BODY:
+        raise ChatError(
+            _("Please keep a message under %(limit)d characters.") % {"limit": MAX_BODY}
+        )
+    return body
+
+
+def send_message(user: User, conversation: Conversation, body: str, client_id: str) -> SentMessage:
+    """Save one message from ``user``, or return the one this ``client_id`` already made.
+
+    Refuses (``ChatError``, nothing saved) a sender who is not present,
+    muted, or in an ended or paused conversation, an empty or over-long
+    body and a malformed ``client_id``. Contact details are masked, the
+    masked text passes the safety hook, the next ``seq`` is taken and the
+    sender's own message counts as read. Sending too fast is refused
+    (``chat.limits``); a retry of a saved message is not counted. After commit, ``chat.message``
+    goes to the conversation's group.
+    """
+    body = _check_input(body, client_id)
+    with transaction.atomic():
+        conversation = Conversation.objects.get(pk=conversation.pk)
+        existing = _existing(conversation, client_id, user)
+        if existing is not None:
+            return existing
+        participant = _check_can_send(user, conversation)
+        try:
+            limits.check_send(user)
+        except RateLimited as limited:
+            raise ChatError(limited.message()) from None
+        text, masked = mask_contact_details(body, allowed_numbers=_crisis_numbers())
+        assessment = safety.assess_message(
+            text,
+            language=user.language,
+            source=SAFETY_SOURCE,
+            source_id=int(conversation.pk),
+            author_id=int(user.pk),
+        )
+        try:
+            with transaction.atomic():
+                seq = _next_seq(int(conversation.pk))
+                message = Message.objects.create(
+                    conversation=conversation,
+                    seq=seq,
+                    client_id=client_id,
+                    sender=user,
+                    body=text,
+                    masked=list(masked),
+                    risk_level=assessment.level,
+                    risk_reasons=list(assessment.reasons),
+                )
+        except IntegrityError:
+            # Another request with the same client_id committed first: the
+            # unique constraint is the final guard against a duplicate.
+            existing = _existing(conversation, client_id, user)
+            if existing is None:
+                raise
+            return existing
+        Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
+            last_read_seq=seq
+        )
+        _message_event(int(conversation.pk), seq)
+    return SentMessage(message, True, masked, assessment.level)
+
+
+def _existing(conversation: Conversation, client_id: str, user: User) -> SentMessage | None:
+    message = (
+        Message.objects.filter(conversation=conversation, client_id=client_id)
+        .select_related("sender")
+        .first()
+    )
+    if message is None:
+        return None
+    if message.sender_id != user.pk:
+        # A client id is the sender's own; someone else's is refused, not revealed.
+        raise ChatError(_("The message could not be sent. Please reload the page and try again."))
+    return SentMessage(message, False, tuple(message.masked), message.risk_level)
+
+
+def post_notice(conversation: Conversation, code: str) -> Message:
+    """A system notice (``NOTICE_CODES``), shown to each reader in their language."""
+    if code not in NOTICE_CODES:
+        raise ValueError(f"Unknown notice {code!r}.")
+    with transaction.atomic():
+        seq = _next_seq(int(conversation.pk))
+        message = Message.objects.create(
+            conversation_id=conversation.pk,
+            seq=seq,
+            client_id=f"notice-{seq}",
+            kind=Message.Kind.SYSTEM,
+            body=code,
+        )
+        conversation.last_seq = seq
+        _message_event(int(conversation.pk), seq)
+    return message
+
+
+def mark_read(user: User, conversation: Conversation, seq: int) -> None:
+    """Remember that ``user`` has read up to ``seq`` (never moves backwards)."""
+    with transaction.atomic():
+        # The newest seq is read afresh: the caller's object may be stale.
+        last = Conversation.objects.filter(pk=conversation.pk).values_list("last_seq", flat=True)
+        seq = max(0, min(int(seq), int(last.first() or 0)))
+        Participant.objects.filter(
+            conversation=conversation, user=user, is_removed=False, last_read_seq__lt=seq
+        ).update(last_read_seq=seq)
+
+
+def notify_typing(user: User, conversation: Conversation) -> None:
+    """Tell the others ``user`` is typing: an event only, nothing is saved."""
+    send_now(
+        conversation_group(int(conversation.pk)),
+        {"type": "chat.typing", "conversation": int(conversation.pk), "user": int(user.pk)},
+    )
+
+
+# --- Ending, reporting --------------------------------------------------------
+
+
+def end_conversation(user: User | None, conversation: Conversation) -> bool:
+    """End the conversation for everyone; False if it had already ended.
+
+    ``user`` None means the system ended it (a time-out, an erased account).
+    """
+    with transaction.atomic():
+        ended = Conversation.objects.filter(pk=conversation.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now(), ended_by=user
+        )
+        if not ended:
+            return False
+        conversation.refresh_from_db(fields=["ended_at", "ended_by", "last_seq"])
+        record_change(user, "chat.conversation.end", conversation)
+        post_notice(conversation, "ended")
+        send_on_commit(
+            [conversation_group(int(conversation.pk))],
+            {"type": "chat.ended", "conversation": int(conversation.pk)},
+        )
+    return True
+
+
+def report_and_block(
+    user: User,
+    conversation: Conversation,
+    *,
+    reason: str,
+    details: str = "",
+    block: bool = True,
+) -> Report:
+    """Report the other side of a chat; in a one-to-one chat, also block them and end it.
+
+    In a group the report names no one (the moderators read the room) and
+    nobody is blocked or removed by it.
+    """
+    with transaction.atomic():
+        me = Participant.objects.filter(conversation=conversation, user=user).first()
+        if me is None or me.is_removed:
+            raise ChatError(_("You are not in this conversation."))
+        others = list(
+            Participant.objects.filter(conversation=conversation)
+            .exclude(user=user)
+            .select_related("user")
+        )
+        direct = conversation.kind == Conversation.Kind.DIRECT
+        reported = others[0].user if direct and others else None
+        try:
+            report = safety_actions.report(
+                user,
+                reported,
+                source=SAFETY_SOURCE,
+                source_id=int(conversation.pk),
+                reason=reason,
+                details=details,
+            )
+        except safety_actions.SafetyError as refused:
+            raise ChatError(refused.message) from None
+        if direct and reported is not None:
+            if block:
+                safety_actions.block(user, reported)
+            end_conversation(user, conversation)
+        record_change(user, "chat.conversation.report", conversation, subject=reported)
+    return report

@@ -1,0 +1,350 @@
+"""The chat websocket: send with an ack after commit, resume from a seq, and live pushes.
+
+Protocol (JSON text frames; the route is ``chat/ws/<conversation_id>/``):
+
+- client → server: ``{"type": "send", "client_id", "body"}`` is answered by
+  ``{"type": "ack", "client_id", "seq"}`` once the message is committed, or
+  ``{"type": "error", "client_id", "message"}``; ``{"type": "resume",
+  "after": N}`` by ``{"type": "messages", "items": [{"seq", "html"}]}``
+  frames of at most ``RESUME_BATCH`` items until nothing is left;
+  ``{"type": "typing"}`` and ``{"type": "read", "seq": N}`` get no answer.
+- server → client: ``messages`` (new messages, rendered for this reader),
+  ``typing`` (``name``, never to the typist), ``ended``; the socket closes
+  with ``CLOSE_REFUSED`` when it may not (or may no longer) receive the
+  conversation, and ``CLOSE_SIGNED_OUT`` when its person signs out or is
+  deactivated.
+
+The channel layer carries ids only (``lib/events.py``): every push is
+re-read through ``chat.access`` with the permission check, and each socket
+remembers the highest seq it delivered, so a message never goes out twice on
+one socket. The server is the source of truth and a push is a nudge: a
+client that was away asks for everything after its last seq with ``resume``.
+Message text is never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
+
+from peerlight.chat import access, actions
+from peerlight.chat.views import message_views
+from peerlight.lib.events import conversation_group, serve_events_from, user_group
+
+if TYPE_CHECKING:
+    from peerlight.accounts.models import User
+    from peerlight.chat.models import Conversation, Message
+
+# Close codes (4000-4999 are the application's own): a client must not
+# reconnect after either, it falls back to the page, which explains.
+CLOSE_REFUSED = 4403
+CLOSE_SIGNED_OUT = 4401
+MESSAGE_TEMPLATE = "chat/conversation.html#message"
+# Messages per frame when catching up.
+RESUME_BATCH = 200
+# A typing indicator is a hint: one event per socket this often is plenty.
+TYPING_INTERVAL_SECONDS = 3.0
+# Longer than any accepted message plus its JSON: bigger frames are refused
+# before they are parsed.
+MAX_FRAME_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Messages rendered for one reader: JSON items and the highest seq among them."""
+
+    items: list[dict[str, Any]]
+    last_seq: int
+
+
+def _render(viewer: User, conversation: Conversation, messages: list[Message]) -> Rendered:
+    """Each message through the page's own partial, in the reader's language."""
+    if not messages:
+        return Rendered([], 0)
+    with translation.override(viewer.language or None):
+        items = [
+            {
+                "seq": item.message.seq,
+                "html": render_to_string(MESSAGE_TEMPLATE, {"item": item}),
+            }
+            for item in message_views(viewer, conversation, messages)
+        ]
+    return Rendered(items, messages[-1].seq if messages else 0)
+
+
+def _conversation_if_allowed(user: User, conversation_id: int) -> Conversation | None:
+    """The conversation (with its newest seq) if ``user`` may receive it, else None."""
+    if not access.can_receive(int(user.pk), conversation_id):
+        return None
+    try:
+        return access.get_conversation_for(user, conversation_id)
+    except Http404:
+        return None
+
+
+def _messages_after(
+    user: User, conversation: Conversation, after_seq: int, limit: int
+) -> Rendered | None:
+    """Rendered messages after ``after_seq``; None if ``user`` may no longer receive them.
+
+    ``conversation`` may be the socket's copy from connect time: only its id
+    is used, and both reads check the participation again.
+    """
+    if not access.can_receive(int(user.pk), int(conversation.pk)):
+        return None
+    try:
+        messages = access.messages_after(user, conversation, after_seq, limit=limit)
+    except Http404:
+        return None
+    return _render(user, conversation, messages)
+
+
+def _send(user: User, conversation: Conversation, body: str, client_id: str) -> int:
+    """Save the message (idempotent on ``client_id``) and return its seq; raises ChatError.
+
+    ``send_message`` reads the conversation afresh and checks the sender is
+    still present in it.
+    """
+    return int(actions.send_message(user, conversation, body, client_id).message.seq)
+
+
+def _notify_typing(user: User, conversation_id: int) -> None:
+    try:
+        conversation = access.get_conversation_for(user, conversation_id)
+    except Http404:
+        return
+    actions.notify_typing(user, conversation)
+
+
+def _mark_read(user: User, conversation_id: int, seq: int) -> None:
+    try:
+        conversation = access.get_conversation_for(user, conversation_id)
+    except Http404:
+        return
+    actions.mark_read(user, conversation, seq)
+
+
+def _display_name(user: User, conversation_id: int, user_id: int) -> str:
+    try:
+        conversation = access.get_conversation_for(user, conversation_id)
+    except Http404:
+        return ""
+    return access.display_names(conversation).get(user_id, "")
+
+
+def _as_int(value: Any) -> int | None:
+    # bool is an int to Python but not a seq to anyone.
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+# Channels has no type hints, so its consumer is Any to mypy.
+class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """One browser tab's socket on one conversation."""
+
+    groups: list[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = []
+        self.user: User | None = None
+        self.conversation_id = 0
+        self.conversation: Conversation | None = None
+        # The highest seq this socket has sent its client: pushes send only
+        # what lies above it, so nothing goes out twice.
+        self.delivered_seq = 0
+        self.last_typing_at = -TYPING_INTERVAL_SECONDS
+        self.names: dict[int, str] = {}
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # The person's group also carries events meant for other pages (a
+        # support offer, say): a socket with no handler for one ignores it
+        # instead of failing.
+        if hasattr(self, get_handler_name(message)):
+            await super().dispatch(message)
+
+    def _member(self) -> tuple[User, Conversation]:
+        """The person and conversation of an accepted socket."""
+        assert self.user is not None
+        assert self.conversation is not None
+        return self.user, self.conversation
+
+    def _is_ours(self, event: dict[str, Any]) -> bool:
+        return self.conversation is not None and event.get("conversation") == self.conversation_id
+
+    # --- Connection ---------------------------------------------------------
+
+    async def connect(self) -> None:
+        # Events sent from HTTP threads must be handed to this loop when the
+        # channel layer is the in-memory one (lib/events.py).
+        serve_events_from(asyncio.get_running_loop())
+        user = self.scope.get("user")
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        if user is None or not user.is_authenticated:
+            await self._refuse()
+            return
+        # Read the newest seq before joining the groups: a message committed
+        # in between is fetched by the next push (pushes send everything above
+        # delivered_seq), and the client's resume covers what came before.
+        conversation = await database_sync_to_async(_conversation_if_allowed)(
+            user, self.conversation_id
+        )
+        if conversation is None:
+            await self._refuse()
+            return
+        self.user = user
+        self.conversation = conversation
+        self.delivered_seq = int(conversation.last_seq)
+        # Join before accepting: once the client sees the socket open, a
+        # sign-out or a new message must already reach it.
+        for group in (conversation_group(self.conversation_id), user_group(int(user.pk))):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)
+        await self.accept()
+
+    async def _refuse(self) -> None:
+        # Accept, then close with a code: a refused handshake reaches the
+        # browser as a bare 1006, which it could not tell from a network
+        # failure and would retry forever.
+        await self.accept()
+        await self.close(code=CLOSE_REFUSED)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.user is None:
+            return
+        if not text_data or len(text_data) > MAX_FRAME_CHARS:
+            await self._error(gettext("That could not be read."))
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self._error(gettext("That could not be read."))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "send":
+            await self._receive_send(content)
+        elif kind == "resume":
+            await self._receive_resume(content)
+        elif kind == "typing":
+            await self._receive_typing()
+        elif kind == "read":
+            await self._receive_read(content)
+        else:
+            await self._error(gettext("That could not be read."))
+
+    # --- From the client ----------------------------------------------------
+
+    async def _receive_send(self, content: dict[str, Any]) -> None:
+        user, conversation = self._member()
+        client_id = content.get("client_id")
+        body = content.get("body")
+        if not isinstance(client_id, str) or not isinstance(body, str):
+            await self._error(gettext("That could not be read."), client_id)
+            return
+        try:
+            seq = await database_sync_to_async(_send)(user, conversation, body, client_id)
+        except actions.ChatError as error:
+            await self._error(error.message, client_id)
+            return
+        # The client shows its own message already; it counts as delivered
+        # when nothing lies between it and what this socket sent before.
+        if seq == self.delivered_seq + 1:
+            self.delivered_seq = seq
+        await self.send_json({"type": "ack", "client_id": client_id, "seq": seq})
+
+    async def _receive_resume(self, content: dict[str, Any]) -> None:
+        user, conversation = self._member()
+        after = _as_int(content.get("after"))
+        if after is None:
+            await self._error(gettext("That could not be read."))
+            return
+        while True:
+            rendered = await database_sync_to_async(_messages_after)(
+                user, conversation, after, RESUME_BATCH
+            )
+            if rendered is None:
+                await self.close(code=CLOSE_REFUSED)
+                return
+            await self.send_json({"type": "messages", "items": rendered.items})
+            if not rendered.items:
+                return
+            after = rendered.last_seq
+            self.delivered_seq = max(self.delivered_seq, after)
+            if len(rendered.items) < RESUME_BATCH:
+                return
+
+    async def _receive_typing(self) -> None:
+        user, conversation = self._member()
+        now = time.monotonic()
+        if now - self.last_typing_at < TYPING_INTERVAL_SECONDS:
+            return
+        self.last_typing_at = now
+        await database_sync_to_async(_notify_typing)(user, int(conversation.pk))
+
+    async def _receive_read(self, content: dict[str, Any]) -> None:
+        user, conversation = self._member()
+        seq = _as_int(content.get("seq"))
+        if seq is None:
+            await self._error(gettext("That could not be read."))
+            return
+        await database_sync_to_async(_mark_read)(user, int(conversation.pk), seq)
+
+    async def _error(self, message: str, client_id: Any = None) -> None:
+        reply: dict[str, Any] = {"type": "error", "message": message}
+        if isinstance(client_id, str):
+            reply["client_id"] = client_id
+        await self.send_json(reply)
+
+    # --- From the channel layer (ids only) ----------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        """A message was committed: send this reader whatever it has not had yet."""
+        if not self._is_ours(event) or int(event.get("seq", 0)) <= self.delivered_seq:
+            return
+        user, conversation = self._member()
+        rendered = await database_sync_to_async(_messages_after)(
+            user, conversation, self.delivered_seq, RESUME_BATCH
+        )
+        if rendered is None:
+            await self.close(code=CLOSE_REFUSED)
+            return
+        if rendered.items:
+            self.delivered_seq = max(self.delivered_seq, rendered.last_seq)
+            await self.send_json({"type": "messages", "items": rendered.items})
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        """Someone else is typing: their display name, never to the typist."""
+        if not self._is_ours(event):
+            return
+        user, conversation = self._member()
+        typist = int(event.get("user", 0))
+        if typist == int(user.pk):
+            return
+        if typist not in self.names:
+            self.names[typist] = await database_sync_to_async(_display_name)(
+                user, int(conversation.pk), typist
+            )
+        if self.names[typist]:
+            await self.send_json({"type": "typing", "name": self.names[typist]})
+
+    async def chat_ended(self, event: dict[str, Any]) -> None:
+        if self._is_ours(event):
+            await self.send_json({"type": "ended"})
+
+    async def user_disconnect(self, event: dict[str, Any]) -> None:
+        """The person signed out or was deactivated: this socket's session is over."""
+        await self.close(code=CLOSE_SIGNED_OUT)

@@ -1,0 +1,320 @@
+"""The chat pages: thin views over ``chat.access`` (reads) and ``chat.actions`` (writes).
+
+One URL serves the full page and, for htmx, the fragment. Every message is
+rendered by one template partial (``chat/conversation.html#message``)
+through ``render_messages``, which the websocket consumer uses too, so a
+message looks the same however it arrives.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages as flash
+from django.http import HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.middleware import HtmxDetails
+
+from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required
+from peerlight.accounts.models import User
+from peerlight.chat import access, actions
+from peerlight.chat.forms import ReportForm, SendForm
+from peerlight.chat.models import Conversation, Message, Participant
+from peerlight.safety.reasons import describe_reasons
+
+form_methods = require_http_methods(["GET", "HEAD", "POST"])
+
+MASKED_EXPLANATION = gettext_lazy(
+    "To keep everyone safe, contact details are hidden in chats. "
+    "Your peer can share resources through Peerlight instead."
+)
+NOTICES = {
+    "joined": gettext_lazy("Someone joined the chat."),
+    "left": gettext_lazy("Someone left the chat."),
+    "ended": gettext_lazy("The chat has ended."),
+    "paused": gettext_lazy("The chat is paused for a moment."),
+    "resumed": gettext_lazy("The chat is open again."),
+}
+# Readers who see what the safety check noticed in someone else's message.
+SAFETY_READERS = frozenset({Participant.Role.SUPPORTER, Participant.Role.FACILITATOR})
+# How many of the latest messages the page shows.
+PAGE_MESSAGES = 200
+
+
+class ChatRequest(AuthenticatedHttpRequest):
+    htmx: HtmxDetails
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One message as one reader sees it."""
+
+    message: Message
+    mine: bool
+    sender_name: str
+    notice: str
+    risk_reasons: tuple[str, ...]
+
+
+def message_views(
+    viewer: User, conversation: Conversation, messages: Sequence[Message]
+) -> list[MessageView]:
+    names = access.display_names(conversation)
+    role = Participant.objects.filter(conversation=conversation, user=viewer).values_list(
+        "role", flat=True
+    )
+    sees_risk = bool(set(role) & SAFETY_READERS)
+    return [
+        MessageView(
+            message=message,
+            mine=message.sender_id == viewer.pk,
+            sender_name=names.get(message.sender_id or 0, "") or _("Someone"),
+            notice=str(NOTICES.get(message.body, ""))
+            if message.kind == Message.Kind.SYSTEM
+            else "",
+            risk_reasons=describe_reasons(message.risk_reasons)
+            if sees_risk and message.sender_id != viewer.pk and message.risk_level != "none"
+            else (),
+        )
+        for message in messages
+    ]
+
+
+def render_messages(
+    viewer: User,
+    conversation: Conversation,
+    messages: Sequence[Message],
+    *,
+    language: str | None = None,
+) -> str:
+    """The HTML of ``messages`` as ``viewer`` sees them (their name shows as "You").
+
+    Rendered in the active language, or in ``language`` when given.
+    """
+    with translation.override(language or translation.get_language()):
+        parts = [
+            render_to_string("chat/conversation.html#message", {"item": item})
+            for item in message_views(viewer, conversation, messages)
+        ]
+    # Each part is the output of an autoescaping template; joining keeps it safe.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def _fresh_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _safe_context_url(conversation: Conversation) -> str:
+    # Set by the app that started the chat; only a path on this site is followed.
+    url = conversation.context_url
+    return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+def _page(
+    request: ChatRequest,
+    conversation: Conversation,
+    form: SendForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    participant = access.participant_for(int(user.pk), int(conversation.pk))
+    assert participant is not None  # get_conversation_for checked it
+    last_seq = int(conversation.last_seq)
+    shown = access.messages_after(
+        user, conversation, max(0, last_seq - PAGE_MESSAGES), limit=PAGE_MESSAGES
+    )
+    actions.mark_read(user, conversation, last_seq)
+    names = access.display_names(conversation)
+    can_send = (
+        participant.is_present
+        and not participant.is_muted
+        and not conversation.is_ended
+        and not conversation.is_paused
+    )
+    if form is None:
+        form = SendForm(initial={"client_id": _fresh_client_id(), "after": last_seq})
+    context = {
+        "conversation": conversation,
+        "others": [name for user_id, name in names.items() if user_id != user.pk],
+        "messages_html": render_messages(user, conversation, shown),
+        "has_earlier": bool(shown) and shown[0].seq > 1,
+        "last_seq": last_seq,
+        "form": form,
+        "can_send": can_send,
+        "participant": participant,
+        "show_safety_card": access.last_risk_level(user, conversation) != "none",
+        "context_url": _safe_context_url(conversation),
+        "total_unread": access.total_unread(user),
+    }
+    return render(request, "chat/conversation.html", context, status=status)
+
+
+@require_safe
+@login_required
+def conversation(request: ChatRequest, conversation_id: int) -> HttpResponse:
+    """The chat page: who is here, what was said, and a form to say more."""
+    chat = access.get_conversation_for(request.user, conversation_id)
+    return _page(request, chat)
+
+
+@require_safe
+@login_required
+def messages(request: ChatRequest, conversation_id: int) -> HttpResponse:
+    """The messages after ``?after=N`` as a fragment (the poller's answer); marks them read.
+
+    The poller keeps its first URL and sends the newest seq it has in a
+    hidden input too; the higher of the two wins. When the chat has ended
+    and nothing is new, status 286 tells htmx to stop polling.
+    """
+    chat = access.get_conversation_for(request.user, conversation_id)
+    try:
+        after = max(int(value) for value in request.GET.getlist("after") or ["0"])
+    except ValueError:
+        return HttpResponse(_("Please reload the page."), status=400)
+    if after < 0:
+        return HttpResponse(_("Please reload the page."), status=400)
+    new = access.messages_after(request.user, chat, after)
+    last = new[-1].seq if new else after
+    if new:
+        actions.mark_read(request.user, chat, last)
+    html = render_messages(request.user, chat, new)
+    oob = render_to_string("chat/_poll_after.html", {"after": last, "oob": True})
+    status = 286 if chat.is_ended and not new else 200
+    return HttpResponse(html + oob, status=status)
+
+
+@require_POST
+@login_required
+def send(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+    """Send one message; htmx gets it rendered, a plain form post goes back to the page."""
+    chat = access.get_conversation_for(request.user, conversation_id)
+    form = SendForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            sent = actions.send_message(
+                request.user, chat, form.cleaned_data["body"], form.cleaned_data["client_id"]
+            )
+        except actions.ChatError as refused:
+            error = refused.message
+        else:
+            return _sent(request, chat, sent)
+    else:
+        error = " ".join(str(message) for errors in form.errors.values() for message in errors)
+    if request.htmx:
+        return HttpResponse(
+            render_to_string("chat/_send_error.html", {"error": error}), status=400
+        )
+    form = SendForm(
+        {**request.POST.dict(), "client_id": _fresh_client_id()},
+        initial={"after": chat.last_seq},
+    )
+    form.is_valid()
+    form.add_error(None, error)
+    return _page(request, chat, form, status=400)
+
+
+def _sent(request: ChatRequest, chat: Conversation, sent: actions.SentMessage) -> HttpResponseBase:
+    if not request.htmx:
+        if sent.masked:
+            flash.info(request, MASKED_EXPLANATION)
+        return redirect(reverse("chat:conversation", args=[chat.pk]) + "#latest")
+    context = {
+        "message_html": render_messages(request.user, chat, [sent.message]),
+        "client_id": _fresh_client_id(),
+        "masked": sent.masked,
+        "explanation": MASKED_EXPLANATION,
+    }
+    return render(request, "chat/_sent.html", context)
+
+
+@require_POST
+@login_required
+def read(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+    """Remember how far the person has read (``seq``)."""
+    chat = access.get_conversation_for(request.user, conversation_id)
+    try:
+        seq = int(request.POST.get("seq", ""))
+    except ValueError:
+        return HttpResponse(_("Please reload the page."), status=400)
+    if seq < 0:
+        return HttpResponse(_("Please reload the page."), status=400)
+    actions.mark_read(request.user, chat, seq)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect("chat:conversation", conversation_id=chat.pk)
+
+
+@form_methods
+@login_required
+def end(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+    """Ask "End this chat?" and, on POST, end it for everyone."""
+    chat = access.get_conversation_for(request.user, conversation_id)
+    if request.method == "POST":
+        participant = access.participant_for(int(request.user.pk), int(chat.pk))
+        if participant is None or not participant.is_present:
+            return render(request, "chat/end.html", {"conversation": chat}, status=400)
+        if actions.end_conversation(request.user, chat):
+            flash.info(request, _("The chat has ended. Thank you for talking."))
+        return redirect(_safe_context_url(chat) or reverse("chat:conversation", args=[chat.pk]))
+    return render(request, "chat/end.html", {"conversation": chat})
+
+
+@form_methods
+@login_required
+def report(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+    """Report the other side (and, in a one-to-one chat, block them and end it)."""
+    chat = access.get_conversation_for(request.user, conversation_id)
+    direct = chat.kind == Conversation.Kind.DIRECT
+    form = ReportForm(request.POST or None, direct=direct)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.report_and_block(
+                request.user,
+                chat,
+                reason=form.cleaned_data["reason"],
+                details=form.cleaned_data["details"],
+                block=bool(form.cleaned_data.get("block")),
+            )
+        except actions.ChatError as refused:
+            form.add_error(None, refused.message)
+        else:
+            flash.info(
+                request,
+                _("Thank you for telling us. A coordinator will look at this soon."),
+            )
+            return redirect("chat:conversation", conversation_id=chat.pk)
+    status = 400 if form.is_bound else 200
+    context = {"conversation": chat, "form": form, "direct": direct}
+    return render(request, "chat/report.html", context, status=status)
+
+
+@require_safe
+@login_required
+def inbox(request: ChatRequest) -> HttpResponse:
+    """The person's conversations, newest first, with unread counts."""
+    rows = access.conversations_for(request.user)
+    names = access.names_by_conversation([int(chat.pk) for chat, _unread in rows])
+    items: list[dict[str, Any]] = [
+        {
+            "conversation": chat,
+            "unread": unread,
+            "others": [
+                name
+                for user_id, name in names.get(int(chat.pk), {}).items()
+                if user_id != request.user.pk
+            ],
+        }
+        for chat, unread in rows
+    ]
+    return render(request, "chat/inbox.html", {"items": items})
