@@ -54,6 +54,23 @@ def test_recent_sudo_lets_through(
     assert client.get(EMAIL).status_code == 200
 
 
+def test_a_guest_without_a_password_can_reach_their_data_and_deletion(
+    client_for: Callable[[User | None], Client], db: None
+) -> None:
+    guest = User.objects.create_user("Guest-Willow-4821", None, is_guest=True)
+    client = client_for(guest)
+    assert client.get(reverse("privacy:delete")).status_code == 200
+    assert client.get(EMAIL).status_code == 200
+
+
+def test_a_guest_who_set_a_password_confirms_it_like_anyone(
+    client_for: Callable[[User | None], Client], db: None
+) -> None:
+    guest = User.objects.create_user("Guest-Lark-1234", PASSWORD, is_guest=True)
+    response = client_for(guest).get(EMAIL)
+    assert response["Location"] == confirm_redirect(EMAIL)
+
+
 def test_signing_in_opens_sudo(client_for: Callable[[User | None], Client], member: User) -> None:
     client = client_for(None)
     post_with_csrf(

@@ -100,19 +100,28 @@ def _with_next(url_name: str, request: HttpRequest) -> str:
     return f"{resolve_url(url_name)}?{urlencode({'next': return_path(request)})}"
 
 
+def _is_guest_without_password(request: HttpRequest) -> bool:
+    # A guest (asked for a peer without an account) has no password to
+    # confirm: the session is their only key. Asking for a password they
+    # never had would lock them out of downloading or deleting their data.
+    user = request.user
+    return bool(getattr(user, "is_guest", False)) and not user.has_usable_password()
+
+
 def sudo_required[**P](view: AuthenticatedView[P]) -> View[P]:
     """Run ``view`` only in sudo mode; otherwise ask for the password first.
 
     Anonymous visitors are sent to log in. People signed in without a recent
     password check go to the confirm-password page, which returns them here
-    through ``?next=``.
+    through ``?next=``. Guests who never set a password pass: their session
+    is the only credential they have.
     """
 
     @functools.wraps(view)
     def guarded(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(return_path(request))
-        if not has_sudo(request):
+        if not has_sudo(request) and not _is_guest_without_password(request):
             return redirect(_with_next("accounts:confirm-password", request))
         return view(cast(AuthenticatedHttpRequest, request), *args, **kwargs)
 
