@@ -117,6 +117,9 @@ def server_environment(
         "PYTHONPATH": os.pathsep.join(python_path),
         "DATABASE_URL": database_url,
         "PEERLIGHT_LOG_LEVEL": "WARNING",
+        # Measured as deployed: no debug mode, so templates come from the
+        # cached loader, whatever the shell running the benchmark has set.
+        "PEERLIGHT_DEBUG": "false",
         **(extra or {}),
     }
 
@@ -297,6 +300,9 @@ def measure(server: RunningServer, path: str, load: LoadSettings) -> dict[str, A
         "errors": report["errors"] + report["non_2xx_or_3xx"],
         "requests": requests,
         "server_cpu_ms_per_request": round(cpu_used * 1000 / requests, 3) if requests else None,
+        # Requests per second of server CPU: what one core would serve if the
+        # server had it to itself (wrk and the database share the cores).
+        "requests_per_cpu_second": round(requests / cpu_used, 1) if cpu_used else None,
         "load_average_1m_after": load_after,
     }
 

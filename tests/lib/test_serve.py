@@ -6,10 +6,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 from peerlight.accounts.models import User
+from peerlight.asgi import ThreadedWSGI
 from peerlight.lib.management.commands.serve import (
     ASGI_APPLICATION,
     GRANIAN_FACTORY,
@@ -213,3 +215,123 @@ def test_signed_in_pages_stay_out_of_caches_under_asgi(member: User) -> None:
     assert "private" in signed_in_policy
     assert "no-store" in signed_in_policy
     assert "private" not in anonymous_policy
+
+
+# --- ThreadedWSGI: Django's WSGI handler behind the ASGI application ---------
+
+
+def _drive(
+    app: ThreadedWSGI, path: str = "/", body: bytes = b"", method: str = "GET"
+) -> list[dict[str, Any]]:
+    """Send one HTTP request through ``app``; the ASGI messages it sent back."""
+    sent: list[dict[str, Any]] = []
+    parts = [body[:3], body[3:]] if body else [b""]
+
+    def receive() -> Awaitable[dict[str, Any]]:
+        # Like granian's, an awaitable that is not a coroutine.
+        chunk = parts.pop(0)
+        message = {"type": "http.request", "body": chunk, "more_body": bool(parts)}
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        answer.set_result(message)
+        return answer
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-length", str(len(body)).encode())] if body else [],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+class _Response:
+    """A WSGI response iterable that records the thread it was closed in."""
+
+    def __init__(self, chunks: list[bytes], streaming: bool) -> None:
+        self.chunks = chunks
+        self.streaming = streaming
+        self.closed_in: int | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed_in = threading.get_ident()
+
+
+def test_a_whole_response_goes_out_in_one_message() -> None:
+    ran_in: list[int] = []
+    response = _Response([b"Hello, ", b"world"], streaming=False)
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> _Response:
+        ran_in.append(threading.get_ident())
+        start_response("201 Created", [("Content-Type", "text/plain"), ("X-Test", "yes")])
+        return response
+
+    sent = _drive(ThreadedWSGI(wsgi, workers=2))
+
+    assert sent == [
+        {
+            "type": "http.response.start",
+            "status": 201,
+            "headers": [(b"content-type", b"text/plain"), (b"x-test", b"yes")],
+        },
+        {"type": "http.response.body", "body": b"Hello, world"},
+    ]
+    assert ran_in[0] != threading.get_ident()
+    assert response.closed_in == ran_in[0]
+
+
+def test_a_streamed_response_goes_out_chunk_by_chunk_from_its_own_thread() -> None:
+    ran_in: list[int] = []
+    response = _Response([b"one", b"two"], streaming=True)
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> _Response:
+        ran_in.append(threading.get_ident())
+        start_response("200 OK", [("Content-Type", "text/csv")])
+        return response
+
+    sent = _drive(ThreadedWSGI(wsgi, workers=2))
+
+    assert sent[0]["status"] == 200
+    assert [message.get("body") for message in sent[1:]] == [b"one", b"two", b""]
+    assert [message.get("more_body", False) for message in sent[1:]] == [True, True, False]
+    # Closing (Django's request_finished) happens in the thread that used
+    # the database connection.
+    assert response.closed_in == ran_in[0]
+
+
+def test_the_request_body_reaches_the_application() -> None:
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [environ["wsgi.input"].read()]
+
+    sent = _drive(ThreadedWSGI(wsgi, workers=1), body=b"name=value", method="POST")
+
+    assert b"".join(message.get("body", b"") for message in sent) == b"name=value"
+
+
+def test_django_pages_come_through_whole_with_their_headers() -> None:
+    from peerlight.asgi import http_application
+
+    sent = _drive(http_application, "/")
+
+    assert sent[0]["status"] == 200
+    headers = dict(sent[0]["headers"])
+    assert b"content-security-policy" in headers
+    assert b"<main" in sent[1]["body"]
+
+
+def test_threaded_wsgi_refuses_other_protocols() -> None:
+    with pytest.raises(ValueError, match="HTTP only"):
+        asyncio.run(ThreadedWSGI(lambda e, s: [], workers=1)({"type": "websocket"}, None, None))  # type: ignore[arg-type]  # nothing is received or sent

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -191,3 +192,65 @@ def test_the_quick_exit_target_is_configurable(visitor: Client) -> None:
     with override_settings(PEERLIGHT_QUICK_EXIT_URL="https://example.org/news"):
         html = html_of(visitor.get("/"))
     assert '<a class="quick-exit" href="https://example.org/news" rel="noreferrer"' in html
+
+
+# --- Fast paths must render what Django renders ------------------------------
+
+
+def _fields_html(html: str) -> str:
+    """The form's field groups of a page, with whitespace between tags removed."""
+    main = html.split("<main", 1)[1]
+    start = main.index('<div class="field')
+    fields = main[start : main.index("<button", start)]
+    return re.sub(r">\s+<", "><", fields).strip()
+
+
+def _django_fields_html(form: Any) -> str:
+    groups = [
+        f'<div class="field{" field-error" if field.errors else ""}">{field.as_field_group()}'
+        "</div>"
+        for field in form.visible_fields()
+    ]
+    return re.sub(r">\s+<", "><", "".join(groups)).strip()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"display_name": "", "password": ""},
+        {"display_name": 'someone "quoted" <b>', "password": "wrong password"},
+    ],
+)
+@pytest.mark.django_db
+def test_the_log_in_fields_are_written_out_as_django_renders_them(
+    data: dict[str, str] | None,
+) -> None:
+    from peerlight.accounts.forms import LoginForm
+
+    # Without CSRF checks: the markup is what is compared here.
+    client = Client()
+    response = client.get("/login/") if data is None else client.post("/login/", data)
+    expected = LoginForm(data)
+    expected.is_valid()
+
+    assert _fields_html(html_of(response)) == _django_fields_html(expected)
+
+
+@pytest.mark.parametrize("url", ["/signup/", "/password-reset/"])
+@pytest.mark.django_db
+def test_form_fields_render_as_django_renders_them(url: str) -> None:
+    response = Client().post(url, {"display_name": "x", "email": "not an address"})
+    form = response.context["form"]
+
+    assert _fields_html(html_of(response)) == _django_fields_html(form)
+
+
+def test_the_shell_fragments_follow_the_language(visitor: Client) -> None:
+    english = html_of(visitor.get("/"))
+    spanish = html_of(visitor.get("/", headers={"accept-language": "es"}))
+
+    assert "Quick exit" in english
+    assert "Quick exit" not in spanish
+    assert 'value="es"' in english
+    assert 'value="en"' in spanish

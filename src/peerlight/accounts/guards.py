@@ -105,7 +105,7 @@ def _is_guest_without_password(request: HttpRequest) -> bool:
     # confirm: the session is their only key. Asking for a password they
     # never had would lock them out of downloading or deleting their data.
     user = request.user
-    return bool(getattr(user, "is_guest", False)) and not user.has_usable_password()
+    return isinstance(user, User) and user.is_guest and not user.has_usable_password()
 
 
 def sudo_required[**P](view: AuthenticatedView[P]) -> View[P]:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -96,24 +97,64 @@ def _url_if_exists(urlconf: str, prefix: str, url_name: str) -> str | None:
 
 def visible_entries(user: AbstractBaseUser | AnonymousUser) -> list[VisibleEntry]:
     """The entries of ``ENTRIES`` that exist and make sense for ``user``, in order."""
+    return list(shell_entries(user))
+
+
+def shell_entries(user: AbstractBaseUser | AnonymousUser) -> tuple[VisibleEntry, ...]:
+    """``visible_entries``, with labels and blurbs as plain text in the active language.
+
+    Every page's shell shows these, and they depend only on the URLconf, the
+    language and whether someone is signed in, so each combination is worked
+    out once per process: looking up the URLs and translating the lazy labels
+    on every request cost more than the rest of the context.
+    """
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _shell_entries(urlconf, get_script_prefix(), get_language(), user.is_authenticated)
+
+
+@functools.lru_cache(maxsize=256)
+def _shell_entries(
+    urlconf: str, prefix: str, language: str | None, signed_in: bool
+) -> tuple[VisibleEntry, ...]:
     entries = []
     for entry in ENTRIES:
-        if entry.members_only and not user.is_authenticated:
+        if entry.members_only and not signed_in:
             continue
-        url = url_if_exists(entry.url_name)
+        url = _url_if_exists(urlconf, prefix, entry.url_name)
         if url is not None:
-            entries.append(VisibleEntry(entry.url_name, url, entry.label, entry.blurb))
-    return entries
+            entries.append(VisibleEntry(entry.url_name, url, str(entry.label), str(entry.blurb)))
+    return tuple(entries)
 
 
 def account_links(user: AbstractBaseUser | AnonymousUser, current_path: str) -> list[AccountLink]:
     """ "Log in" and "Sign up" for a visitor, "My account" and "Log out" for a
-    signed-in person; each only if its view exists.
+    signed-in person; each only if its view exists, labelled in the active
+    language.
 
     The log-in link brings the person back to ``current_path`` afterwards,
     except from the home page and the log-in and sign-up pages themselves.
     """
-    if user.is_authenticated:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    links = _account_links(urlconf, get_script_prefix(), get_language(), user.is_authenticated)
+    if not links or links[0].url != _url_if_exists(urlconf, get_script_prefix(), "accounts:login"):
+        return list(links)
+    log_in = links[0]
+    if current_path in (
+        log_in.url,
+        _url_if_exists(urlconf, get_script_prefix(), "accounts:signup"),
+        _url_if_exists(urlconf, get_script_prefix(), "home"),
+    ):
+        return list(links)
+    with_next = AccountLink(log_in.url + "?" + urlencode({"next": current_path}), log_in.label)
+    return [with_next, *links[1:]]
+
+
+@functools.lru_cache(maxsize=256)
+def _account_links(
+    urlconf: str, prefix: str, language: str | None, signed_in: bool
+) -> tuple[AccountLink, ...]:
+    # Like _shell_entries: the same few links on every page, worked out once.
+    if signed_in:
         names = (
             ("accounts:account", _("My account"), False),
             ("accounts:logout", _("Sign out"), True),
@@ -122,14 +163,7 @@ def account_links(user: AbstractBaseUser | AnonymousUser, current_path: str) -> 
         names = (("accounts:login", _("Sign in"), False), ("accounts:signup", _("Sign up"), False))
     links = []
     for url_name, label, post in names:
-        url = url_if_exists(url_name)
-        if url is None:
-            continue
-        if url_name == "accounts:login" and current_path not in (
-            url,
-            url_if_exists("accounts:signup"),
-            url_if_exists("home"),
-        ):
-            url += "?" + urlencode({"next": current_path})
-        links.append(AccountLink(url, label, post))
-    return links
+        url = _url_if_exists(urlconf, prefix, url_name)
+        if url is not None:
+            links.append(AccountLink(url, str(label), post))
+    return tuple(links)

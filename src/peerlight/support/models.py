@@ -103,11 +103,9 @@ class Offer(models.Model):
 
 
 class ChatRating(models.Model):
-    """The member's word on a chat: did they feel heard (1–5), and anything to add."""
+    """The member's word on a chat: did they feel heard (1 to 5), and anything to add."""
 
-    request = models.OneToOneField(
-        SupportRequest, on_delete=models.CASCADE, related_name="rating"
-    )
+    request = models.OneToOneField(SupportRequest, on_delete=models.CASCADE, related_name="rating")
     felt_heard = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
