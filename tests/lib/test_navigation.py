@@ -16,7 +16,13 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from peerlight.accounts.models import User
 from peerlight.lib import views as lib_views
-from peerlight.lib.navigation import AccountLink, VisibleEntry, account_links, visible_entries
+from peerlight.lib.navigation import (
+    AccountLink,
+    VisibleEntry,
+    account_links,
+    visible_entries,
+    work_links,
+)
 
 
 def feature_page(request: HttpRequest) -> HttpResponse:
@@ -120,3 +126,29 @@ def test_the_shell_works_before_the_account_views_exist(
     assert 'aria-label="Main"' not in html  # no empty navigation
     assert "Sign in" not in html
     assert 'href="tel:988"' in html
+
+
+def test_work_links_follow_the_persons_roles(
+    member: User, peer_supporter: User, coordinator: User
+) -> None:
+    assert labels(work_links(AnonymousUser())) == []
+    assert labels(work_links(member)) == ["Your chats"]
+    assert labels(work_links(peer_supporter)) == [
+        "Your chats",
+        "Your peer dashboard",
+        "Your peer profile",
+    ]
+    assert labels(work_links(coordinator)) == [
+        "Your chats",
+        "Live queue and service levels",
+        "Reports",
+        "Peer supporters",
+    ]
+
+
+def test_the_account_page_lists_a_peers_pages(
+    client_for: Callable[[User | None], Client], peer_supporter: User
+) -> None:
+    html = client_for(peer_supporter).get("/account/").content.decode()
+    assert '<a href="/talk/peer/">Your peer dashboard</a>' in html
+    assert "/talk/queue/" not in html

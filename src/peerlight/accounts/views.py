@@ -47,6 +47,7 @@ from peerlight.accounts.guards import (
 )
 from peerlight.accounts.models import ConsentDocument, ConsentPurpose, User, email_digest
 from peerlight.lib import ratelimit
+from peerlight.lib.navigation import work_links
 
 form_methods = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -198,6 +199,7 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
         "language_form": LanguageForm(initial={"language": user.language}),
         "privacy_url": _optional_url("privacy:home"),
         "two_factor_on": user.is_staff_role and has_confirmed_totp(user),
+        "work_links": work_links(user),
     }
     return render(request, "accounts/account.html", context)
 

@@ -167,3 +167,31 @@ def _account_links(
         if url is not None:
             links.append(AccountLink(url, str(label), post))
     return tuple(links)
+
+
+# Pages for the work a role does, listed on the account page. A link shows
+# only when its URL exists and the person holds one of its roles (an empty
+# tuple means everyone signed in).
+WORK_LINKS = (
+    ("chat:inbox", _("Your chats"), ()),
+    ("support:peer", _("Your peer dashboard"), ("peer_supporter",)),
+    ("peers:profile", _("Your peer profile"), ("peer_supporter",)),
+    ("support:queue", _("Live queue and service levels"), ("coordinator",)),
+    ("safety:reports", _("Reports"), ("coordinator",)),
+    ("peers:staff_list", _("Peer supporters"), ("coordinator", "admin")),
+)
+
+
+def work_links(user: AbstractBaseUser | AnonymousUser) -> list[AccountLink]:
+    """The pages of ``WORK_LINKS`` that exist and that ``user``'s roles open."""
+    if not user.is_authenticated:
+        return []
+    has_role = getattr(user, "has_role", None)
+    links = []
+    for url_name, label, roles in WORK_LINKS:
+        if roles and not (has_role and any(has_role(role) for role in roles)):
+            continue
+        url = url_if_exists(url_name)
+        if url is not None:
+            links.append(AccountLink(url, label))
+    return links
