@@ -92,7 +92,46 @@ def _language_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in settings.LANGUAGES]
 
 
-class SignupForm(PlainForm):
+class AgreementForm(PlainForm):
+    """The two agreements everyone makes to use Peerlight, with links to the texts.
+
+    Signing up and continuing as a guest ask for the same agreements.
+    """
+
+    agree_terms = forms.BooleanField(label=_("I agree to the terms of use"))
+    agree_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
+
+    def __init__(
+        self,
+        *args: Any,
+        terms: ConsentDocument | None = None,
+        privacy: ConsentDocument | None = None,
+        terms_url: str = "",
+        privacy_url: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if terms is not None:
+            self.fields["agree_terms"].help_text = format_html(
+                '<a href="{}">{}</a>', terms_url, _("Read the terms of use")
+            )
+        if privacy is not None:
+            self.fields["agree_privacy"].help_text = format_html(
+                '<a href="{}">{}</a>', privacy_url, _("Read the privacy notice")
+            )
+
+
+class SignupForm(AgreementForm):
+    field_order = [
+        "display_name",
+        "password",
+        "password_again",
+        "email",
+        "language",
+        "agree_terms",
+        "agree_privacy",
+    ]
+
     display_name = forms.CharField(
         label=_("Display name"),
         help_text=_(
@@ -123,27 +162,6 @@ class SignupForm(PlainForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=_language_choices)
-    agree_terms = forms.BooleanField(label=_("I agree to the terms of use"))
-    agree_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
-
-    def __init__(
-        self,
-        *args: Any,
-        terms: ConsentDocument | None = None,
-        privacy: ConsentDocument | None = None,
-        terms_url: str = "",
-        privacy_url: str = "",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if terms is not None:
-            self.fields["agree_terms"].help_text = format_html(
-                '<a href="{}">{}</a>', terms_url, _("Read the terms of use")
-            )
-        if privacy is not None:
-            self.fields["agree_privacy"].help_text = format_html(
-                '<a href="{}">{}</a>', privacy_url, _("Read the privacy notice")
-            )
 
     def account_fields(self) -> dict[str, str]:
         """The cleaned values ``actions.create_account`` takes."""

@@ -10,10 +10,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from peerlight.accounts.models import ConsentDocument
+from peerlight.accounts.forms import AgreementForm
 from peerlight.lib.forms import PlainForm
 from peerlight.peers.vocabulary import vocabulary
 from peerlight.support.actions import RequestDetails
@@ -106,26 +105,5 @@ class MessageForLaterForm(PlainForm):
     )
 
 
-class GuestForm(PlainForm):
-    agree_terms = forms.BooleanField(label=_("I agree to the terms of use"))
-    agree_privacy = forms.BooleanField(label=_("I have read the privacy notice"))
-
-    def __init__(
-        self,
-        *args: Any,
-        terms: ConsentDocument | None = None,
-        privacy: ConsentDocument | None = None,
-        terms_url: str = "",
-        privacy_url: str = "",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        # The same texts and links as signing up: a guest agrees to the same.
-        if terms is not None:
-            self.fields["agree_terms"].help_text = format_html(
-                '<a href="{}">{}</a>', terms_url, _("Read the terms of use")
-            )
-        if privacy is not None:
-            self.fields["agree_privacy"].help_text = format_html(
-                '<a href="{}">{}</a>', privacy_url, _("Read the privacy notice")
-            )
+class GuestForm(AgreementForm):
+    """Continuing without an account: the same agreements as signing up."""
