@@ -9,7 +9,8 @@ shift, chats of about 25 minutes and members who wait about 12 minutes before
 giving up (both log-normal, so some chats run long and some people leave
 fast), most members and peers speaking English and some Spanish or French,
 each peer with 2-5 lived experiences and 4-10 topics and each member with 1-3
-priorities and 1-3 topics, drawn with the same frequencies.
+priorities and 1-3 topics, drawn with the same frequencies. Those frequencies
+(``benchmarks/matching.py``) are a guess, not measured from any service.
 """
 
 from __future__ import annotations

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytest_django import DjangoAssertNumQueries
 
+from peerlight.accounts.models import User
+from peerlight.support import access
+from peerlight.support import actions as support_actions
 from peerlight.support.matching import (
     CONTINUITY_ASKED_WEIGHT,
     CONTINUITY_WEIGHT,
     FAIRNESS_WEIGHT,
     LOAD_WEIGHT,
     PREFERENCE_WEIGHT,
+    SCARCITY_WEIGHT,
     TOPIC_CAP,
     TOPIC_WEIGHT,
     MatchRequest,
@@ -23,11 +30,15 @@ from peerlight.support.matching import (
     QueueEntry,
     Ranked,
     Reason,
+    demand_from,
     estimate_wait_seconds,
     priority_weight,
     queue_order,
     rank,
 )
+from peerlight.support.models import Offer, SupportRequest
+from tests.conftest import make_user
+from tests.support.conftest import answers, make_peer
 
 NOW = 1_000_000.0
 HOUR = 3600.0
@@ -135,7 +146,10 @@ def test_priority_weights_fall_with_position_but_stay_above_the_tie_breakers() -
 
     assert weights == sorted(weights, reverse=True)
     assert len(set(weights)) == len(weights)
-    assert min(weights) > TOPIC_WEIGHT * TOPIC_CAP + LOAD_WEIGHT + FAIRNESS_WEIGHT
+    assert (
+        min(weights) > TOPIC_WEIGHT * TOPIC_CAP + LOAD_WEIGHT + FAIRNESS_WEIGHT + SCARCITY_WEIGHT
+    )
+    assert priority_weight(0) < PREFERENCE_WEIGHT
 
 
 def test_two_later_priorities_can_outweigh_the_first_alone() -> None:
@@ -361,6 +375,134 @@ def test_codes_beyond_one_word_of_bits_still_match() -> None:
     assert ranked[0].reasons[0] == Reason("experience", (many[140],))
 
 
+# Scarcity: what recent members asked for
+
+# Recent requests: depression and anxiety common, perinatal rare, a few in Spanish.
+DEMAND = {"depression": 0.4, "anxiety": 0.4, "perinatal": 0.05, "en": 0.85, "es": 0.15}
+
+
+def common_and_rare_pool() -> PeerPool:
+    """The only free peer with perinatal experience (id 1) and three with depression."""
+    return PeerPool(
+        [
+            peer(1, experiences=("perinatal",)),
+            peer(2, experiences=("depression",)),
+            peer(3, experiences=("depression",)),
+            peer(4, experiences=("depression",)),
+        ]
+    )
+
+
+def test_a_member_sharing_nothing_gets_a_common_experience_peer_not_the_rare_one() -> None:
+    pool = common_and_rare_pool()
+    request = MatchRequest(language="en", priorities=("grief",))
+
+    # All else equal, blind to demand the lowest id (the rare peer) is first...
+    assert ids(rank(request, pool, now=NOW, limit=1)) == [1]
+    # ... while knowing what recent members asked for keeps them free.
+    assert ids(rank(request, pool, now=NOW, demand=DEMAND)) == [2, 3, 4, 1]
+
+
+def test_the_member_who_shares_the_rare_experience_still_gets_that_peer() -> None:
+    request = MatchRequest(language="en", priorities=("perinatal",))
+
+    assert ids(rank(request, common_and_rare_pool(), now=NOW, demand=DEMAND, limit=1)) == [1]
+
+
+def test_among_peers_sharing_equally_the_one_without_a_rare_extra_comes_first() -> None:
+    pool = PeerPool(
+        [
+            peer(1, experiences=("depression", "perinatal")),
+            peer(2, experiences=("depression",)),
+            peer(3, experiences=("depression",)),
+        ]
+    )
+    request = MatchRequest(language="en", priorities=("depression",))
+
+    assert ids(rank(request, pool, now=NOW, demand=DEMAND)) == [2, 3, 1]
+
+
+def test_a_bilingual_peer_is_kept_for_members_asking_in_the_rarer_language() -> None:
+    pool = PeerPool([peer(1, languages=("en", "es")), peer(2), peer(3)])
+
+    english = MatchRequest(language="en")
+    spanish = MatchRequest(language="es")
+
+    assert ids(rank(english, pool, now=NOW, demand=DEMAND)) == [2, 3, 1]
+    assert ids(rank(spanish, pool, now=NOW, demand=DEMAND)) == [1]
+
+
+def test_a_shared_priority_still_outranks_scarcity_and_every_tie_breaker() -> None:
+    topics = ("feeling_low", "sleep", "loneliness", "work_school")
+    # Peer 1 shares only the member's fourth priority, is the only free
+    # peer with two experiences in heavy demand, speaks a language in
+    # demand, is busy and just finished a chat; peer 2 has everything else.
+    pool = PeerPool(
+        [
+            peer(
+                1,
+                languages=("en", "es"),
+                experiences=("military", "perinatal", "psychosis"),
+                active_chats=1,
+                idle=0,
+            ),
+            peer(2, topics=topics, idle=None),
+        ]
+    )
+    demand = {"perinatal": 0.9, "psychosis": 0.9, "es": 0.9, "en": 0.5}
+    request = MatchRequest(
+        language="en", priorities=("grief", "anxiety", "trauma", "military"), topics=topics
+    )
+
+    assert ids(rank(request, pool, now=NOW, demand=demand)) == [1, 2]
+
+
+def test_scarcity_never_takes_more_than_its_weight() -> None:
+    pool = common_and_rare_pool()
+    request = MatchRequest(language="en", priorities=("grief",))
+    blind = {each.peer_id: each.score for each in rank(request, pool, now=NOW)}
+    heavy = {"perinatal": 1.0, "depression": 1.0, "en": 1.0}
+    aware = {each.peer_id: each.score for each in rank(request, pool, now=NOW, demand=heavy)}
+
+    for peer_id, score in blind.items():
+        assert score - SCARCITY_WEIGHT - 1e-9 <= aware[peer_id] <= score
+
+
+def test_no_demand_and_empty_demand_rank_alike() -> None:
+    pool = common_and_rare_pool()
+    request = MatchRequest(language="en", priorities=("grief",), topics=("sleep",))
+
+    assert rank(request, pool, now=NOW, demand={}) == rank(request, pool, now=NOW)
+
+
+def test_a_new_demand_mapping_is_not_confused_with_the_last_one() -> None:
+    pool = common_and_rare_pool()
+    request = MatchRequest(language="en", priorities=("grief",))
+    rare_wanted = {"perinatal": 0.5, "depression": 0.01}
+    common_wanted = {"perinatal": 0.01, "depression": 0.9}
+
+    assert ids(rank(request, pool, now=NOW, demand=rare_wanted, limit=1)) == [2]
+    assert ids(rank(request, pool, now=NOW, demand=common_wanted, limit=1)) == [1]
+
+
+def test_demand_is_the_share_of_requests_listing_each_code_once() -> None:
+    recent = [
+        (("depression", "anxiety"), "en"),
+        (("depression", "depression"), "es"),
+        ((), "en"),
+        (("perinatal",), "en"),
+    ]
+
+    assert demand_from(recent) == {
+        "depression": 0.5,
+        "anxiety": 0.25,
+        "perinatal": 0.25,
+        "en": 0.75,
+        "es": 0.25,
+    }
+    assert demand_from([]) == {}
+
+
 def test_matching_and_the_simulation_import_no_django() -> None:
     # A fresh interpreter: this one already has Django loaded by pytest-django.
     code = (
@@ -535,6 +677,35 @@ def test_it_respects_the_limit_sorts_by_score_and_misses_no_one(
     assert scores == sorted(scores, reverse=True)
 
 
+demands = st.dictionaries(
+    st.sampled_from(EXPERIENCES + LANGUAGES), st.floats(0, 1), max_size=len(EXPERIENCES) + 3
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(candidates=pools(), match_request=match_requests, demand=demands, limit=st.integers(1, 12))
+def test_with_demand_the_hard_constraints_and_the_order_still_hold(
+    candidates: list[PeerCandidate],
+    match_request: MatchRequest,
+    demand: dict[str, float],
+    limit: int,
+) -> None:
+    by_id = {candidate.peer_id: candidate for candidate in candidates}
+    pool = PeerPool(candidates)
+    ranked = rank(match_request, pool, now=NOW, limit=limit, demand=demand)
+    blind = rank(match_request, pool, now=NOW, limit=limit)
+
+    assert len(ranked) == len(blind)
+    scores = [each.score for each in ranked]
+    assert scores == sorted(scores, reverse=True)
+    for each in ranked:
+        chosen = by_id[each.peer_id]
+        assert each.peer_id not in match_request.excluded
+        assert chosen.active_chats < chosen.max_chats
+        assert match_request.language in chosen.languages
+    assert rank(match_request, pool, now=NOW, limit=limit, demand=demand) == ranked
+
+
 @settings(max_examples=100, deadline=None)
 @given(candidates=pools(), match_request=match_requests, limit=st.integers(1, 12))
 def test_the_top_of_a_longer_list_is_the_shorter_list(
@@ -569,3 +740,54 @@ def test_the_queue_is_a_permutation_ordered_by_severity_then_time(
     assert sorted(ordered, key=id) == sorted(entries, key=id)
     keys = [(-severity[each.urgency], each.created_at) for each in ordered]
     assert keys == sorted(keys)
+
+
+# Support's demand for the matcher (reads the database)
+
+
+@pytest.mark.django_db
+def test_recent_demand_counts_the_last_requests_whatever_became_of_them(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    people = [make_user(f"Asker {i}") for i in range(4)]
+    start = timezone.now() - timedelta(hours=1)
+    codes = [["perinatal"], ["perinatal", "grief"], ["grief"], ["depression"]]
+    for minute, (person, priorities) in enumerate(zip(people, codes, strict=True)):
+        SupportRequest.objects.create(
+            member=person,
+            priorities=priorities,
+            language="es" if minute == 0 else "en",
+            status=SupportRequest.Status.CANCELLED if minute == 1 else SupportRequest.Status.ENDED,
+            created_at=start + timedelta(minutes=minute),
+        )
+
+    with django_assert_num_queries(1):
+        demand = access.recent_demand(window=3)
+
+    # The oldest (Spanish, perinatal) is outside the window of three.
+    assert demand == pytest.approx(
+        {"perinatal": 1 / 3, "grief": 2 / 3, "depression": 1 / 3, "en": 1.0}
+    )
+
+
+@pytest.mark.django_db
+def test_an_offer_keeps_the_rare_peer_free_when_recent_members_need_them(
+    member: User,
+) -> None:
+    # Made first, so blind to demand the rare peer would win the tie (lower id).
+    rare = make_peer("Rare", experiences=["perinatal"])
+    common = make_peer("Common", experiences=["depression"])
+    make_peer("Also common", experiences=["depression"])
+    for i in range(4):
+        SupportRequest.objects.create(
+            member=make_user(f"Earlier {i}"),
+            priorities=["perinatal"] if i == 0 else ["depression"],
+            language="en",
+            status=SupportRequest.Status.ENDED,
+        )
+
+    request = support_actions.request_support(member, answers(priorities=["grief"]))
+
+    offer = Offer.objects.get(request=request)
+    assert offer.peer_id != rare.pk
+    assert offer.peer_id == common.pk

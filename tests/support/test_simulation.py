@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from benchmarks._matching_day import DayConfig, make_day
 from peerlight.support.matching import MatchRequest, PeerCandidate
 from peerlight.support.simulation import (
+    Chooser,
     Day,
     Policy,
     SimPeer,
     SimRequest,
     first_available_policy,
     matcher_policy,
+    matcher_without_demand_policy,
     run_day,
 )
 
@@ -38,6 +41,7 @@ EXPECTED_KEYS = {
     "chats_per_peer_max_over_mean",
     "asked_for_a_well_rated_peer_again",
     "got_that_peer_again",
+    "unshared_chats_because",
     "offers_declined",
     "offers_expired",
 }
@@ -170,3 +174,70 @@ def test_a_member_who_gives_up_is_counted_and_the_offer_withdrawn() -> None:
     assert figures["chats"] == 0
     assert figures["abandoned"] == 1
     assert figures["median_wait_seconds"] is None
+
+
+def test_why_a_chat_shared_nothing_is_recorded_when_the_offer_is_made() -> None:
+    day = Day(
+        peers=(sim_peer(1, ("grief",)), sim_peer(2, ()), sim_peer(3, ())),
+        requests=(
+            sim_request(1, 100.0, ("grief",)),  # peer 1, who shares grief
+            sim_request(2, 105.0, ("grief",)),  # peer 1 is being asked: peer 2
+            sim_request(3, 110.0, ("military",)),  # no one on shift shares it: peer 3
+        ),
+    )
+
+    figures = run_day(day, matcher_policy)
+
+    assert figures["chats"] == 3
+    assert figures["unshared_chats_because"] == {
+        "no_sharing_peer_on_shift": 1,
+        "sharing_peers_declined": 0,
+        "sharing_peers_busy": 1,
+        "sharing_peer_free_not_chosen": 0,
+    }
+    # First available passes over a free peer who shares the experience.
+    assert (
+        play(first_available_policy)["unshared_chats_because"]["sharing_peer_free_not_chosen"] == 1
+    )
+
+
+def test_policies_are_told_the_demand_of_requests_that_have_arrived_only() -> None:
+    seen: list[dict[str, float]] = []
+
+    def recording(candidates: Sequence[PeerCandidate], demand: Mapping[str, float]) -> Chooser:
+        seen.append(dict(demand))
+        return matcher_policy(candidates, demand)
+
+    day = Day(
+        peers=(sim_peer(1, ("grief",)),),
+        requests=(
+            sim_request(1, 100.0, ("grief", "trauma")),
+            sim_request(2, 5000.0, ("perinatal",)),
+        ),
+    )
+    run_day(day, recording)
+
+    assert seen[0] == {"grief": 1.0, "trauma": 1.0, "en": 1.0}
+    assert seen[-1] == {"grief": 0.5, "trauma": 0.5, "perinatal": 0.5, "en": 1.0}
+
+
+def test_the_matcher_without_demand_ignores_it() -> None:
+    candidates = [
+        PeerCandidate(
+            peer_id=peer_id,
+            languages=frozenset({"en"}),
+            experiences=frozenset(experiences),
+            topics=frozenset(),
+            gender="",
+            active_chats=0,
+            max_chats=1,
+            last_chat_ended_at=None,
+        )
+        for peer_id, experiences in ((1, ("perinatal",)), (2, ("depression",)))
+    ]
+    demand = {"perinatal": 0.5, "depression": 0.1, "en": 1.0}
+    member = MatchRequest(language="en", priorities=("grief",))
+
+    assert matcher_policy(candidates, demand)(member, 0.0) == 2
+    assert matcher_without_demand_policy(candidates, demand)(member, 0.0) == 1
+    assert matcher_policy(candidates)(member, 0.0) == 1

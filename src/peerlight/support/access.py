@@ -17,7 +17,13 @@ from django.http import Http404
 
 from peerlight.accounts.models import User
 from peerlight.peers.models import Availability, PeerProfile
-from peerlight.support.matching import QueueEntry, estimate_wait_seconds, queue_order
+from peerlight.support.matching import (
+    DEMAND_WINDOW,
+    QueueEntry,
+    demand_from,
+    estimate_wait_seconds,
+    queue_order,
+)
 from peerlight.support.models import ChatRating, Offer, SupportRequest
 
 Status = SupportRequest.Status
@@ -105,6 +111,19 @@ def past_ratings(member: User) -> dict[int, float]:
 def can_ask_for_same_peer(member: User) -> bool:
     """True when the member rated a past chat with a peer well (≥ 4 of 5)."""
     return any(best >= SAME_PEER_RATING for best in past_ratings(member).values())
+
+
+def recent_demand(window: int = DEMAND_WINDOW) -> dict[str, float]:
+    """Share of the last ``window`` requests listing each experience and language.
+
+    One query over codes only (no words anyone wrote), whatever became of
+    the requests: a member who left the queue still needed what they asked
+    for. The matcher uses it to keep rare peers free for those who need them.
+    """
+    rows = SupportRequest.objects.order_by("-created_at", "-pk").values_list(
+        "priorities", "language"
+    )[:window]
+    return demand_from((priorities or (), language) for priorities, language in rows)
 
 
 def open_requests() -> list[SupportRequest]:

@@ -216,24 +216,37 @@ def _match_request(request: SupportRequest, excluded: frozenset[int]) -> MatchRe
 
 
 def _best(
-    request: SupportRequest, pool: PeerPool, excluded: frozenset[int], now: datetime
+    request: SupportRequest,
+    pool: PeerPool,
+    excluded: frozenset[int],
+    now: datetime,
+    demand: Mapping[str, float],
 ) -> Ranked | None:
-    ranked = rank(_match_request(request, excluded), pool, now=now.timestamp(), limit=1)
+    match = _match_request(request, excluded)
+    ranked = rank(match, pool, now=now.timestamp(), limit=1, demand=demand)
     return ranked[0] if ranked else None
 
 
 def advance(
-    request: SupportRequest, *, now: datetime, pool: PeerPool | None = None
+    request: SupportRequest,
+    *,
+    now: datetime,
+    pool: PeerPool | None = None,
+    demand: Mapping[str, float] | None = None,
 ) -> Offer | None:
     """Offer ``request`` to the best free peer, or set it back to waiting.
 
-    Runs inside the caller's transaction. ``pool`` lets ``match_waiting``
-    build the peers once for a whole queue.
+    Runs inside the caller's transaction. ``pool`` and ``demand`` (what
+    recent members asked for, so rare peers stay free for those who need
+    them) let ``match_waiting`` read them once for a whole queue.
     """
     busy = access.busy_with_offer_ids()
     if pool is None:
         pool = PeerPool(_candidates(busy))
-    best = _best(request, pool, busy, now)
+    if demand is None:
+        # No query when no peer is online: nobody to keep free.
+        demand = access.recent_demand() if len(pool) else {}
+    best = _best(request, pool, busy, now, demand)
     if best is None:
         if request.status != Status.WAITING:
             request.status = Status.WAITING
@@ -276,13 +289,14 @@ def match_waiting(now: datetime | None = None) -> int:
         return 0
     busy = set(access.busy_with_offer_ids())
     pool = PeerPool(_candidates(frozenset(busy)))
+    demand = access.recent_demand()
     made = 0
     for row in waiting:
         with transaction.atomic():
             request = _locked(row)
             if request.status != Status.WAITING:
                 continue
-            offer = advance(request, now=now, pool=pool)
+            offer = advance(request, now=now, pool=pool, demand=demand)
         if offer is not None:
             made += 1
             busy.add(int(offer.peer_id))

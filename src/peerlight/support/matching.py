@@ -18,6 +18,12 @@ What counts, in order of strength:
 - A stated preference about the peer (gender).
 - Continuity with a peer the member talked to and rated well.
 - Topics the peer is comfortable with.
+- Scarcity, when support passes ``demand`` (what recent members asked
+  for): among peers who share equally much with this member, the one whose
+  other experiences and languages are least in demand for how few free
+  peers have them comes first, so a rare peer (the one free peer with
+  perinatal experience, the Spanish speaker) stays free for the member who
+  needs them next.
 - Load and fairness break the remaining ties: a peer with more room and a
   peer who has waited longer since their last chat come first.
 
@@ -29,18 +35,42 @@ deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
+
+from peerlight.support.codemasks import BoolArray, CodeMasks, FloatArray
+from peerlight.support.queueing import (
+    URGENCY_ORDER,
+    QueueEntry,
+    estimate_wait_seconds,
+    queue_order,
+)
+
+# The queue lives in its own module; these names stay importable from here.
+__all__ = [
+    "URGENCY_ORDER",
+    "MatchRequest",
+    "PeerCandidate",
+    "PeerPool",
+    "QueueEntry",
+    "Ranked",
+    "Reason",
+    "demand_from",
+    "estimate_wait_seconds",
+    "priority_weight",
+    "queue_order",
+    "rank",
+    "reasons_for",
+]
 
 # Each priority (an experience the member wants to share) is worth
-# PRIORITY_FLOOR + PRIORITY_SPAN * PRIORITY_DECAY ** position: 10, 7, 5.5, ...
-# Earlier priorities weigh more, and even the last one is worth more than
-# topics, load and fairness together (at most 2 + 1 + 1 = 4), so shared
-# experience always decides before the tie-breakers do.
-PRIORITY_FLOOR = 4.0
+# PRIORITY_FLOOR + PRIORITY_SPAN * PRIORITY_DECAY ** position: 11.5, 8.5, 7,
+# ... Earlier priorities weigh more, and even the last one is worth more than
+# topics, load, fairness and scarcity together (at most 2 + 1 + 1 + 1.5 =
+# 5.5), so shared experience always decides before the tie-breakers do.
+PRIORITY_FLOOR = 5.5
 PRIORITY_SPAN = 6.0
 PRIORITY_DECAY = 0.5
 
@@ -60,7 +90,7 @@ PREFERENCE_WEIGHT = 12.0
 # Unasked, it is about as strong as a second priority: a good earlier chat is
 # a good sign, not a reason to ignore what the member asked for today. When
 # the member asks for the same peer again, it outweighs everything else put
-# together (3 priorities 22.5 + preference 12 + topics 2 + ties 2 = 38.5).
+# together (3 priorities 27 + preference 12 + topics 2 + ties 3.5 = 44.5).
 GOOD_RATING = 4.0
 CONTINUITY_WEIGHT = 7.0
 CONTINUITY_ASKED_WEIGHT = 50.0
@@ -74,16 +104,36 @@ LOAD_WEIGHT = 1.0
 FAIRNESS_WEIGHT = 1.0
 FAIRNESS_HORIZON_SECONDS = 3600.0
 
-# Queue order: the safety check's levels, most urgent highest. The same order
-# as ``peerlight.safety.detector.LEVEL_ORDER``; kept here so this module
-# stays free of other apps.
-URGENCY_ORDER: Mapping[str, int] = {"none": 0, "concern": 1, "imminent": 2}
+# Scarcity (only when ``rank`` is given ``demand``): using a peer for this
+# member costs the next members who need what the peer has. For each code
+# (experience or language), the pressure is demand / supply ** 2: demand is
+# the share of recent requests listing it, supply the free peers in the pool
+# who have it, and taking one of n holders raises what each remaining one
+# must carry from demand / n to demand / (n - 1), about demand / n ** 2. So
+# the only free peer with an experience one member in twenty lists (0.05)
+# costs more than one of four free peers with one a third list (0.02). A
+# peer's cost sums the pressure of their experiences and languages that
+# this member did not ask for: what the member shares with the peer costs
+# nothing, that is what the peer is for. The cost takes
+# SCARCITY_WEIGHT * cost / (cost + SCARCITY_HALF_COST) points: half the
+# weight at the half cost, never all of it, so a larger cost always counts
+# for more, even in a small pool where every cost is large. It can outweigh
+# a topic or two and the load and fairness tie-breaks, but never a shared
+# priority (see PRIORITY_FLOOR).
+SCARCITY_WEIGHT = 1.5
+SCARCITY_HALF_COST = 0.05
 
-_WORD_BITS = 64
+# Support draws ``demand`` from this many of the most recent requests (one
+# query; see ``support.access.recent_demand``). A hundred is enough that an
+# experience one member in twenty lists is seen about five times, not once
+# or never, and few enough to follow the mix of the last day or so on a
+# busy service (a quiet one looks further back, which is fine: what people
+# bring changes slowly).
+DEMAND_WINDOW = 100
+
 _FEW = 16
-_BoolArray = npt.NDArray[np.bool_]
-_FloatArray = npt.NDArray[np.float64]
-_WordArray = npt.NDArray[np.uint64]
+_BoolArray = BoolArray
+_FloatArray = FloatArray
 
 
 @dataclass(frozen=True)
@@ -143,59 +193,12 @@ class Ranked:
     reasons: tuple[Reason, ...]
 
 
-@dataclass(frozen=True)
-class QueueEntry:
-    request_id: int
-    urgency: str  # the safety check's level: "none", "concern" or "imminent"
-    created_at: float  # epoch seconds
-
-
-class _CodeMasks:
-    """Sets of codes as rows of 64-bit words, one bit per code seen in the pool."""
-
-    def __init__(self, rows: Sequence[frozenset[str]]) -> None:
-        codes = sorted(set().union(*rows)) if rows else []
-        self.bit_of = {code: bit for bit, code in enumerate(codes)}
-        words = max(1, math.ceil(len(codes) / _WORD_BITS))
-        self.words: _WordArray = np.zeros((len(rows), words), dtype=np.uint64)
-        for row, row_codes in enumerate(rows):
-            mask = 0
-            for code in row_codes:
-                mask |= 1 << self.bit_of[code]
-            for word in range(words):
-                self.words[row, word] = (mask >> (word * _WORD_BITS)) & 0xFFFFFFFFFFFFFFFF
-
-    def has(self, code: str) -> _BoolArray | None:
-        """Which rows hold ``code``; None when no row does."""
-        bit = self.bit_of.get(code)
-        if bit is None:
-            return None
-        word, offset = divmod(bit, _WORD_BITS)
-        hits: _BoolArray = (self.words[:, word] & np.uint64(1 << offset)) != 0
-        return hits
-
-    def overlap(self, codes: Iterable[str]) -> npt.NDArray[np.int64] | None:
-        """How many of ``codes`` each row holds; None when no row holds any."""
-        mask = 0
-        for code in codes:
-            bit = self.bit_of.get(code)
-            if bit is not None:
-                mask |= 1 << bit
-        if not mask:
-            return None
-        total = np.zeros(self.words.shape[0], dtype=np.int64)
-        for word in range(self.words.shape[1]):
-            part = (mask >> (word * _WORD_BITS)) & 0xFFFFFFFFFFFFFFFF
-            if part:
-                total += np.bitwise_count(self.words[:, word] & np.uint64(part))
-        return total
-
-
 class PeerPool:
     """The peers online now, held as numpy arrays built once for fast ranking.
 
     Build one per decision round (or keep one while nobody's state changes);
-    ``rank`` reads it and never changes it.
+    ``rank`` reads it and never changes it (beyond a cache of the last
+    ``demand``'s scarcity costs).
     """
 
     def __init__(self, candidates: Iterable[PeerCandidate]) -> None:
@@ -205,10 +208,10 @@ class PeerPool:
         if len(self._row_of) != len(peers):
             raise ValueError("Each peer may appear only once in a pool.")
         self.ids = np.array([peer.peer_id for peer in peers], dtype=np.int64)
-        self._languages = _CodeMasks([peer.languages for peer in peers])
-        self._experiences = _CodeMasks([peer.experiences for peer in peers])
-        self._topics = _CodeMasks([peer.topics for peer in peers])
-        self._genders = _CodeMasks([frozenset({peer.gender} - {""}) for peer in peers])
+        self._languages = CodeMasks([peer.languages for peer in peers])
+        self._experiences = CodeMasks([peer.experiences for peer in peers])
+        self._topics = CodeMasks([peer.topics for peer in peers])
+        self._genders = CodeMasks([frozenset({peer.gender} - {""}) for peer in peers])
         active = np.array([peer.active_chats for peer in peers], dtype=np.float64)
         most = np.array([peer.max_chats for peer in peers], dtype=np.float64)
         self._has_room: _BoolArray = active < most
@@ -222,6 +225,7 @@ class PeerPool:
             ],
             dtype=np.float64,
         )
+        self._scarcity_of: tuple[Mapping[str, float], dict[str, float], _FloatArray] | None = None
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -246,13 +250,50 @@ class PeerPool:
         idle = now - self._ended
         return np.maximum(idle, 0.0, out=idle)
 
-    def scores(self, request: MatchRequest, *, now: float) -> tuple[_FloatArray, _FloatArray]:
+    def scarcity(self, demand: Mapping[str, float]) -> tuple[dict[str, float], _FloatArray]:
+        """Each code's pressure, and each peer's summed pressure over all their codes.
+
+        A code's pressure is its demand share over the number of peers with
+        room who have it (codes no such peer has are left out): how much of
+        the coming demand for it each free holder must carry. Kept for the
+        last ``demand`` seen, so a round of decisions sharing one mapping
+        works it out once.
+        """
+        cached = self._scarcity_of
+        if cached is not None and cached[0] is demand:
+            return cached[1], cached[2]
+        pressure: dict[str, float] = {}
+        costs = np.zeros(len(self), dtype=np.float64)
+        for masks in (self._experiences, self._languages):
+            supply = masks.rows_holding(self._has_room)
+            weights = np.zeros(supply.size, dtype=np.float64)
+            for code, bit in masks.bit_of.items():
+                wanted = float(demand.get(code, 0.0))
+                if wanted > 0 and supply[bit] > 0:
+                    pressure[code] = weights[bit] = wanted / float(supply[bit]) ** 2
+            if weights.any():
+                costs += masks.dense() @ weights
+        self._scarcity_of = (demand, pressure, costs)
+        return pressure, costs
+
+    def scores(
+        self, request: MatchRequest, *, now: float, demand: Mapping[str, float] | None = None
+    ) -> tuple[_FloatArray, _FloatArray]:
         """Every peer's score for ``request`` and their idle seconds (for tie-breaks)."""
         score = np.zeros(len(self), dtype=np.float64)
+        pressure, cost = self.scarcity(demand) if demand else ({}, None)
+        if cost is not None:
+            cost = cost.copy()
         for position, code in enumerate(_unique(request.priorities)):
             holds = self._experiences.has(code)
             if holds is not None:
                 score += priority_weight(position) * holds
+                if cost is not None and code in pressure:
+                    cost -= pressure[code] * holds
+        if cost is not None:
+            cost -= pressure.get(request.language, 0.0)  # every candidate speaks it
+            cost = np.maximum(cost, 0.0, out=cost)  # rounding must not turn it into a gain
+            score -= SCARCITY_WEIGHT * cost / (cost + SCARCITY_HALF_COST)
         shared_topics = self._topics.overlap(request.topics)
         if shared_topics is not None:
             score += TOPIC_WEIGHT * np.minimum(shared_topics, TOPIC_CAP)
@@ -275,12 +316,25 @@ def priority_weight(position: int) -> float:
     return PRIORITY_FLOOR + PRIORITY_SPAN * PRIORITY_DECAY**position
 
 
-def rank(request: MatchRequest, pool: PeerPool, *, now: float, limit: int = 5) -> list[Ranked]:
+def rank(
+    request: MatchRequest,
+    pool: PeerPool,
+    *,
+    now: float,
+    limit: int = 5,
+    demand: Mapping[str, float] | None = None,
+) -> list[Ranked]:
     """The best ``limit`` candidates for ``request``, best first, each with reasons.
 
     Only peers who speak ``request.language``, have a free chat slot and are
     not in ``request.excluded`` are candidates; an empty list means no one
     fits now and the member waits in the queue.
+
+    ``demand`` maps experience and language codes to the share (0-1) of
+    recent requests that listed them (experiences among the priorities, the
+    language asked for). With it, scarcity counts (see SCARCITY_WEIGHT);
+    without it, it does not. Pass the same mapping object for a whole round
+    of decisions on one pool: its costs are worked out once.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1.")
@@ -288,7 +342,7 @@ def rank(request: MatchRequest, pool: PeerPool, *, now: float, limit: int = 5) -
     rows = np.flatnonzero(allowed)
     if rows.size == 0:
         return []
-    all_scores, all_idle = pool.scores(request, now=now)
+    all_scores, all_idle = pool.scores(request, now=now, demand=demand)
     scores = all_scores[rows]
     if rows.size > limit:
         # Keep every row tied with the limit-th best score, so that the
@@ -326,42 +380,19 @@ def reasons_for(request: MatchRequest, peer: PeerCandidate) -> tuple[Reason, ...
     return tuple(reasons)
 
 
-def queue_order(entries: Sequence[QueueEntry]) -> list[QueueEntry]:
-    """Entries in the order peers should meet them: most urgent first, then oldest.
+def demand_from(requests: Iterable[tuple[Iterable[str], str]]) -> dict[str, float]:
+    """Share of ``requests`` (priorities, language) listing each experience and language.
 
-    An urgency level this module does not know counts as the most urgent: a
-    new level added by the safety check must never send someone to the back.
+    What ``rank`` takes as ``demand``; empty for no requests. A code listed
+    twice in one request counts once.
     """
-    most_urgent = max(URGENCY_ORDER.values()) + 1
-    return sorted(
-        entries,
-        key=lambda entry: (
-            -URGENCY_ORDER.get(entry.urgency, most_urgent),
-            entry.created_at,
-            entry.request_id,
-        ),
-    )
-
-
-def estimate_wait_seconds(
-    position: int, *, free_slots: int, peers_on_shift: int, median_chat_seconds: float
-) -> float | None:
-    """A rough wait for the member at ``position`` in the queue (1 = next), or None.
-
-    0 when a free chat slot is waiting for them. Otherwise, each peer on shift
-    frees a slot about once per median chat, so the people ahead of them are
-    served at ``peers_on_shift / median_chat_seconds`` per second. None when
-    no peer is on shift or there is no chat history to go by: showing the
-    hours is more honest than a made-up number.
-    """
-    if position < 1:
-        raise ValueError("Queue positions start at 1.")
-    if free_slots >= position:
-        return 0.0
-    if peers_on_shift < 1 or not median_chat_seconds > 0:
-        return None
-    waiting_for_a_slot = position - max(free_slots, 0)
-    return waiting_for_a_slot * median_chat_seconds / peers_on_shift
+    counts: dict[str, int] = {}
+    total = 0
+    for priorities, language in requests:
+        total += 1
+        for code in {*priorities, language}:
+            counts[code] = counts.get(code, 0) + 1
+    return {code: count / total for code, count in counts.items()} if total else {}
 
 
 def _kth_largest(values: _FloatArray, k: int) -> float:

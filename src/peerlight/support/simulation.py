@@ -10,7 +10,8 @@ that is drawn in advance, two policies meet exactly the same people, chat
 lengths, patience and answers, and only the choice of peer differs. The
 benchmark ``benchmarks/matching.py`` draws the day (``_matching_day.py``) and
 compares ``matcher_policy`` (``support.matching.rank``) with
-``first_available_policy``.
+``first_available_policy``, and with ``matcher_without_demand_policy`` (the
+matcher blind to what recent members asked for) to show what scarcity adds.
 
 Modelling choices, said plainly: requests are offered most urgent and oldest
 first (``queue_order``); a peer holds at most one open offer at a time; a
@@ -18,6 +19,9 @@ peer who declined or let an offer expire is not asked again for that request;
 a peer finishes their chats after their shift ends but gets no new offers;
 ratings do not depend on the match, so shared experience is measured, never
 assumed to help; the day ends when the last request is served or gives up.
+A policy is told the demand of the last ``DEMAND_WINDOW`` requests to arrive
+(never later ones), as support tells the matcher from its own recent
+requests (``support.access.recent_demand``, ``matching.DEMAND_WINDOW``).
 """
 
 from __future__ import annotations
@@ -25,24 +29,28 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from peerlight.support.matching import (
+    DEMAND_WINDOW,
     GOOD_RATING,
     MatchRequest,
     PeerCandidate,
     PeerPool,
     QueueEntry,
+    demand_from,
     queue_order,
     rank,
 )
 
-# A policy is given the peers who can take an offer now and returns a chooser:
-# for a request and the time, the peer id to offer it to, or None.
+# A policy is given the peers who can take an offer now and the demand of
+# recent requests (code → share), and returns a chooser: for a request and
+# the time, the peer id to offer it to, or None.
 Chooser = Callable[[MatchRequest, float], int | None]
-Policy = Callable[[Sequence[PeerCandidate]], Chooser]
+Policy = Callable[[Sequence[PeerCandidate], Mapping[str, float]], Chooser]
 
 
 @dataclass(frozen=True)
@@ -82,18 +90,29 @@ class Day:
     requests: tuple[SimRequest, ...]
 
 
-def matcher_policy(candidates: Sequence[PeerCandidate]) -> Chooser:
+def matcher_policy(
+    candidates: Sequence[PeerCandidate], demand: Mapping[str, float] | None = None
+) -> Chooser:
     """Peerlight's matcher: the best-ranked candidate (``support.matching.rank``)."""
     pool = PeerPool(candidates)
 
     def choose(request: MatchRequest, now: float) -> int | None:
-        ranked = rank(request, pool, now=now, limit=1)
+        ranked = rank(request, pool, now=now, limit=1, demand=demand or None)
         return ranked[0].peer_id if ranked else None
 
     return choose
 
 
-def first_available_policy(candidates: Sequence[PeerCandidate]) -> Chooser:
+def matcher_without_demand_policy(
+    candidates: Sequence[PeerCandidate], demand: Mapping[str, float] | None = None
+) -> Chooser:
+    """The matcher told nothing of recent demand, so scarcity never counts."""
+    return matcher_policy(candidates)
+
+
+def first_available_policy(
+    candidates: Sequence[PeerCandidate], demand: Mapping[str, float] | None = None
+) -> Chooser:
     """The free peer who speaks the language and has waited longest; no matching.
 
     "Free" prefers a peer in no chat over one with a chat and room to spare;
@@ -122,6 +141,16 @@ def first_available_policy(candidates: Sequence[PeerCandidate]) -> Chooser:
     return choose
 
 
+# Why a chat had no shared priority, judged when the offer was made, among
+# the peers on shift who speak the member's language and share a priority:
+UNSHARED_BECAUSE = (
+    "no_sharing_peer_on_shift",  # there were none
+    "sharing_peers_declined",  # each had already declined or let an offer expire
+    "sharing_peers_busy",  # each of the rest was in their most chats or being asked
+    "sharing_peer_free_not_chosen",  # one was free: the policy chose otherwise
+)
+
+
 @dataclass
 class _Run:
     """The changing state of one day played through one policy."""
@@ -148,6 +177,14 @@ class _Run:
     could_share: dict[int, bool] = field(default_factory=dict)
     asked_again: int = 0  # asked for the same peer and had rated one well
     reunited: int = 0  # ... and got that peer
+    # Offer id → why the peer asked shares none of the member's priorities
+    # (one of UNSHARED_BECAUSE), for offers to a peer who shares none.
+    unshared_offers: dict[int, str] = field(default_factory=dict)
+    unshared_chats: dict[str, int] = field(default_factory=dict)
+    # The last DEMAND_WINDOW requests to arrive, as (priorities, language).
+    recent: deque[tuple[tuple[str, ...], str]] = field(
+        default_factory=lambda: deque(maxlen=DEMAND_WINDOW)
+    )
 
     def schedule(self, at: float, kind: str, subject: int) -> None:
         self.counter += 1
@@ -190,6 +227,7 @@ def _handle(
     elif kind == "arrive":
         request = requests[subject]
         run.status[subject] = "waiting"
+        run.recent.append((request.priorities, request.language))
         run.could_share[subject] = any(_fits(peers[peer_id], request) for peer_id in run.on_shift)
         run.schedule(now + request.patience, "give_up", subject)
     elif kind == "give_up" and run.status[subject] in {"waiting", "offered"}:
@@ -241,6 +279,9 @@ def _answer(
             run.asked_again += bool(good)
             run.reunited += peer_id in good
         run.chats.append((request, peers[peer_id], now - request.arrives_at))
+        if offer_id in run.unshared_offers:
+            why = run.unshared_offers[offer_id]
+            run.unshared_chats[why] = run.unshared_chats.get(why, 0) + 1
         run.schedule(now + request.chat_seconds, "chat_end", request_id)
         return
     run.status[request_id] = "waiting"
@@ -267,7 +308,7 @@ def _offer(
     ]
     if not waiting or not free:
         return
-    choose = run.policy([_candidate(run, peer) for peer in free])
+    choose = run.policy([_candidate(run, peer) for peer in free], demand_from(run.recent))
     taken: set[int] = set()
     for entry in queue_order(waiting):
         if len(taken) == len(free):
@@ -278,6 +319,8 @@ def _offer(
             continue
         taken.add(peer_id)
         offer_id = len(run.offers) + 1
+        if peers[peer_id].experiences.isdisjoint(request.priorities):
+            run.unshared_offers[offer_id] = _why_unshared(run, request, peers, free, taken)
         run.offers[offer_id] = (peer_id, request.request_id)
         run.offered_to[peer_id] = offer_id
         run.status[request.request_id] = "offered"
@@ -285,6 +328,26 @@ def _offer(
         run.attempts[request.request_id] = attempt + 1
         _, delay = request.answers[attempt % len(request.answers)]
         run.schedule(now + delay, "answer", offer_id)
+
+
+def _why_unshared(
+    run: _Run,
+    request: SimRequest,
+    peers: Mapping[int, SimPeer],
+    free: Sequence[SimPeer],
+    taken: set[int],
+) -> str:
+    """Which of UNSHARED_BECAUSE explains an offer to a peer sharing no priority."""
+    sharing = {peer_id for peer_id in run.on_shift if _fits(peers[peer_id], request)}
+    if not sharing:
+        return "no_sharing_peer_on_shift"
+    untried = sharing - run.excluded.get(request.request_id, set())
+    if not untried:
+        return "sharing_peers_declined"
+    # ``taken`` already holds the peer just chosen, who shares nothing.
+    if untried & {peer.peer_id for peer in free if peer.peer_id not in taken}:
+        return "sharing_peer_free_not_chosen"
+    return "sharing_peers_busy"
 
 
 def _candidate(run: _Run, peer: SimPeer) -> PeerCandidate:
@@ -345,6 +408,9 @@ def summarise(run: _Run, day: Day) -> dict[str, Any]:
         "chats_per_peer_max_over_mean": round(max(per_peer) / mean, 2) if mean else None,
         "asked_for_a_well_rated_peer_again": run.asked_again,
         "got_that_peer_again": run.reunited,
+        "unshared_chats_because": {
+            why: run.unshared_chats.get(why, 0) for why in UNSHARED_BECAUSE
+        },
         "offers_declined": run.declined,
         "offers_expired": run.expired,
     }
