@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peerlight.lib.crypto import EncryptedTextField
 
@@ -30,9 +31,9 @@ class Report(models.Model):
         OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        REVIEWING = "reviewing", _("In review")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("report status", "Open")
+        REVIEWING = "reviewing", pgettext_lazy("report status", "In review")
+        CLOSED = "closed", pgettext_lazy("report status", "Closed")
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
