@@ -14,8 +14,8 @@ Modes:
 
 Clients behave like ``chat.js``: on a lost connection they reconnect (to the
 next URL given, as a load balancer would send them), ask to ``resume`` after
-the newest seq they hold (pushes arrive in order, so nothing below it is
-missing), and send every unacknowledged message
+the newest seq below which they miss nothing (an ack can run ahead of a
+push of an earlier message), and send every unacknowledged message
 again with the same ``client_id``. After sending stops, each side resumes
 once more; a message acknowledged to its sender that the other side still
 does not hold then counts as lost, and one it received twice as duplicated.
@@ -67,8 +67,12 @@ class Side:
     final_phase: bool = False
 
     def hold(self, seq: int) -> None:
+        # ``newest`` is the highest seq with nothing missing below it: an ack
+        # can run ahead of a push of someone else's earlier message, and a
+        # resume after the acked seq would skip that message for good.
         self.held.add(seq)
-        self.newest = max(self.newest, seq)
+        while self.newest + 1 in self.held:
+            self.newest += 1
 
 
 @dataclass

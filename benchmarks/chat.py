@@ -22,7 +22,8 @@ Rounds in each set-up, each on fresh conversations:
   with SIGKILL (one process: it is started again on the same port); clients
   reconnect, resume after their last seq and resend unacknowledged messages;
 - ``idle_memory``: 10,000 idle signed-in sockets on one process; server
-  RSS growth per socket.
+  RSS growth per socket (``idle_memory_uvicorn``: the same on uvicorn, for
+  comparison; the goal is judged on the default server).
 
 After sending stops every client resumes once more; ``lost`` counts messages
 acknowledged to their sender that the other participant never received,
@@ -142,6 +143,7 @@ def run_setup(name: str, load: Load, work_dir: Path, quick: bool) -> dict[str, A
         "database": "sqlite" if name == "embedded" else "postgresql",
         "channel_layer": "in-memory" if name == "embedded" else "redis",
         "server_processes": processes,
+        "server": cluster.server,
     }
     try:
         cluster.migrate()
@@ -152,6 +154,10 @@ def run_setup(name: str, load: Load, work_dir: Path, quick: bool) -> dict[str, A
             cluster, servers, load, "paced", load.crash_seconds, crash=True
         )
         results["idle_memory"] = idle_memory(cluster, cluster.servers[0], load)
+        if name == "embedded":
+            # The same sockets on the other server, for comparison: granian
+            # keeps a fixed read buffer for each websocket.
+            results["idle_memory_uvicorn"] = idle_memory_on(cluster, "uvicorn", load)
     finally:
         cluster.stop_all()
     return results
@@ -256,6 +262,17 @@ def idle_memory(cluster: Cluster, server: Server, load: Load) -> dict[str, Any]:
         "server_rss_after_kb": after,
         "kb_per_socket": round((after - before) / opened, 1) if opened else None,
     }
+
+
+def idle_memory_on(cluster: Cluster, server_name: str, load: Load) -> dict[str, Any]:
+    """``idle_memory`` on a fresh process of another server (``uvicorn``, ``granian``)."""
+    default = cluster.server
+    cluster.server = server_name
+    try:
+        server = cluster.start()
+    finally:
+        cluster.server = default
+    return {"server": server_name, **idle_memory(cluster, server, load)}
 
 
 def _start_client(client_settings: dict[str, Any]) -> subprocess.Popen[str]:

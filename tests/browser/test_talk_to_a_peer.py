@@ -12,7 +12,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
-from peerlight.chat.models import Message
+from peerlight.accounts.models import User
+from peerlight.chat import actions as chat_actions
+from peerlight.chat.models import Conversation, Message, Participant
 from peerlight.support.models import ChatRating, PeerNote, SupportRequest
 from tests.browser.harness import BrowserPages
 from tests.support.conftest import make_peer
@@ -116,3 +118,33 @@ def test_a_guest_finds_a_peer_who_has_been_there_and_they_talk(
     supporter.get_by_label("Strengths you noticed").fill("Reached out early, knows her needs.")
     supporter.get_by_role("button", name="Save the note").click()
     assert PeerNote.objects.get(request=request).author == peer
+
+
+def test_the_chat_works_without_javascript_beside_a_peer_on_a_websocket(
+    asgi_pages: BrowserPages, member: User
+) -> None:
+    peer = make_peer("Dev", experiences=["psychosis"])
+    conversation = chat_actions.start_conversation(
+        kind=Conversation.Kind.DIRECT,
+        members=[(member, Participant.Role.MEMBER), (peer, Participant.Role.SUPPORTER)],
+    )
+    address = f"/chat/{conversation.pk}/"
+    supporter = asgi_pages.new_page(user=peer)
+    supporter_sockets = SocketLog(supporter)
+    supporter.goto(address)
+    # No JavaScript: the member's messages go as plain form posts.
+    plain = asgi_pages.new_page(user=member, javascript=False)
+    plain.goto(address)
+
+    send(plain, "Can you hear me? My browser blocks a lot of things.")
+    expect(plain.locator("#messages")).to_contain_text("My browser blocks")
+    # The post reaches the peer's open socket at once, not at the next poll.
+    expect(supporter.locator("#messages")).to_contain_text("My browser blocks", timeout=5_000)
+    assert supporter_sockets.pushed("My browser blocks")
+
+    send(supporter, "I can. Take your time.")
+    # Acknowledged means committed: only then can a fresh page show it.
+    expect(supporter.locator("#messages")).to_contain_text("Sent", timeout=WAIT_MS)
+    plain.get_by_role("link", name="Check for new messages").click()
+    expect(plain.locator("#messages")).to_contain_text("Take your time.")
+    assert Message.objects.filter(conversation=conversation, kind="text").count() == 2

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,17 +34,18 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import gettext
 
-from peerlight.chat import access, actions
-from peerlight.chat.views import message_views
+from peerlight.chat import access, actions, sending
+from peerlight.chat.models import Message
+from peerlight.chat.views import SAFETY_READERS, MessageView, build_message_views
 from peerlight.lib.events import conversation_group, serve_events_from, user_group
 
 if TYPE_CHECKING:
     from peerlight.accounts.models import User
-    from peerlight.chat.models import Conversation, Message
+    from peerlight.chat.models import Conversation
 
 # Close codes (4000-4999 are the application's own): a client must not
 # reconnect after either, it falls back to the page, which explains.
@@ -67,19 +69,16 @@ class Rendered:
     last_seq: int
 
 
-def _render(viewer: User, conversation: Conversation, messages: list[Message]) -> Rendered:
+def _render(language: str | None, views: list[MessageView]) -> Rendered:
     """Each message through the page's own partial, in the reader's language."""
-    if not messages:
+    if not views:
         return Rendered([], 0)
-    with translation.override(viewer.language or None):
+    template = get_template(MESSAGE_TEMPLATE)
+    with translation.override(language or None):
         items = [
-            {
-                "seq": item.message.seq,
-                "html": render_to_string(MESSAGE_TEMPLATE, {"item": item}),
-            }
-            for item in message_views(viewer, conversation, messages)
+            {"seq": item.message.seq, "html": template.render({"item": item})} for item in views
         ]
-    return Rendered(items, messages[-1].seq if messages else 0)
+    return Rendered(items, int(views[-1].message.seq))
 
 
 def _conversation_if_allowed(user: User, conversation_id: int) -> Conversation | None:
@@ -93,29 +92,30 @@ def _conversation_if_allowed(user: User, conversation_id: int) -> Conversation |
 
 
 def _messages_after(
-    user: User, conversation: Conversation, after_seq: int, limit: int
+    user: User, conversation: Conversation, after_seq: int, limit: int, names: dict[int, str]
 ) -> Rendered | None:
     """Rendered messages after ``after_seq``; None if ``user`` may no longer receive them.
 
-    ``conversation`` may be the socket's copy from connect time: only its id
-    is used, and both reads check the participation again.
+    The permission is checked afresh with the read (``access.deliverable_after``).
+    ``names`` is the socket's cache of display names: filled on first use, and
+    read again when a message comes from someone not in it or a notice says
+    someone joined or left.
     """
-    if not access.can_receive(int(user.pk), int(conversation.pk)):
+    delivery = access.deliverable_after(int(user.pk), int(conversation.pk), after_seq, limit)
+    if delivery is None:
         return None
-    try:
-        messages = access.messages_after(user, conversation, after_seq, limit=limit)
-    except Http404:
-        return None
-    return _render(user, conversation, messages)
-
-
-def _send(user: User, conversation: Conversation, body: str, client_id: str) -> int:
-    """Save the message (idempotent on ``client_id``) and return its seq; raises ChatError.
-
-    ``send_message`` reads the conversation afresh and checks the sender is
-    still present in it.
-    """
-    return int(actions.send_message(user, conversation, body, client_id).message.seq)
+    messages = delivery.messages
+    if any(
+        (message.sender_id is not None and message.sender_id not in names)
+        or message.kind == Message.Kind.SYSTEM
+        for message in messages
+    ):
+        names.clear()
+        names.update(access.display_names(conversation))
+    views = build_message_views(
+        int(user.pk), messages, names=names, sees_risk=delivery.role in SAFETY_READERS
+    )
+    return _render(user.language, views)
 
 
 def _notify_typing(user: User, conversation_id: int) -> None:
@@ -126,11 +126,9 @@ def _notify_typing(user: User, conversation_id: int) -> None:
     actions.notify_typing(user, conversation)
 
 
-def _mark_read(user: User, conversation_id: int, seq: int) -> None:
-    try:
-        conversation = access.get_conversation_for(user, conversation_id)
-    except Http404:
-        return
+def _mark_read(user: User, conversation: Conversation, seq: int) -> None:
+    # mark_read moves only a participation that was not removed; the socket's
+    # conversation copy gives just its id.
     actions.mark_read(user, conversation, seq)
 
 
@@ -140,6 +138,17 @@ def _display_name(user: User, conversation_id: int, user_id: int) -> str:
     except Http404:
         return ""
     return access.display_names(conversation).get(user_id, "")
+
+
+def _reading[T](function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """``function`` on a pooled thread with its own connection.
+
+    Reads need not queue behind every other socket's database work on the one
+    shared thread: under WAL (SQLite) and on PostgreSQL they run side by side
+    with writes. Channels' wrapper closes connections past their age around
+    each call, as a request would.
+    """
+    return database_sync_to_async(function, thread_sensitive=False)  # type: ignore[no-any-return]  # channels is untyped
 
 
 def _as_int(value: Any) -> int | None:
@@ -166,6 +175,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.delivered_seq = 0
         self.last_typing_at = -TYPING_INTERVAL_SECONDS
         self.names: dict[int, str] = {}
+        # Display names for rendering messages (see _messages_after).
+        self.message_names: dict[int, str] = {}
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # The person's group also carries events meant for other pages (a
@@ -256,7 +267,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._error(gettext("That could not be read."), client_id)
             return
         try:
-            seq = await database_sync_to_async(_send)(user, conversation, body, client_id)
+            seq = await sending.send(user, conversation, body, client_id)
         except actions.ChatError as error:
             await self._error(error.message, client_id)
             return
@@ -273,8 +284,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._error(gettext("That could not be read."))
             return
         while True:
-            rendered = await database_sync_to_async(_messages_after)(
-                user, conversation, after, RESUME_BATCH
+            rendered = await _reading(_messages_after)(
+                user, conversation, after, RESUME_BATCH, self.message_names
             )
             if rendered is None:
                 await self.close(code=CLOSE_REFUSED)
@@ -301,7 +312,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if seq is None:
             await self._error(gettext("That could not be read."))
             return
-        await database_sync_to_async(_mark_read)(user, int(conversation.pk), seq)
+        await database_sync_to_async(_mark_read)(user, conversation, seq)
 
     async def _error(self, message: str, client_id: Any = None) -> None:
         reply: dict[str, Any] = {"type": "error", "message": message}
@@ -316,8 +327,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if not self._is_ours(event) or int(event.get("seq", 0)) <= self.delivered_seq:
             return
         user, conversation = self._member()
-        rendered = await database_sync_to_async(_messages_after)(
-            user, conversation, self.delivered_seq, RESUME_BATCH
+        rendered = await _reading(_messages_after)(
+            user, conversation, self.delivered_seq, RESUME_BATCH, self.message_names
         )
         if rendered is None:
             await self.close(code=CLOSE_REFUSED)

@@ -73,17 +73,28 @@ def message_views(
     role = Participant.objects.filter(conversation=conversation, user=viewer).values_list(
         "role", flat=True
     )
-    sees_risk = bool(set(role) & SAFETY_READERS)
+    return build_message_views(
+        int(viewer.pk), messages, names=names, sees_risk=bool(set(role) & SAFETY_READERS)
+    )
+
+
+def build_message_views(
+    viewer_id: int, messages: Sequence[Message], *, names: dict[int, str], sees_risk: bool
+) -> list[MessageView]:
+    """The messages as the reader ``viewer_id`` sees them, from names and role already read.
+
+    ``sees_risk``: the reader's role is one of ``SAFETY_READERS``.
+    """
     return [
         MessageView(
             message=message,
-            mine=message.sender_id == viewer.pk,
+            mine=message.sender_id == viewer_id,
             sender_name=names.get(message.sender_id or 0, "") or _("Someone"),
             notice=str(NOTICES.get(message.body, ""))
             if message.kind == Message.Kind.SYSTEM
             else "",
             risk_reasons=describe_reasons(message.risk_reasons)
-            if sees_risk and message.sender_id != viewer.pk and message.risk_level != "none"
+            if sees_risk and message.sender_id != viewer_id and message.risk_level != "none"
             else (),
         )
         for message in messages

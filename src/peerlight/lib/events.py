@@ -19,14 +19,15 @@ that loop.
 from __future__ import annotations
 
 import asyncio
+import logging
+from concurrent.futures import Future
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
-# How long a sending thread waits for the serving loop to take an event.
-HAND_OVER_SECONDS = 5
+logger = logging.getLogger(__name__)
 
 _serving_loop: asyncio.AbstractEventLoop | None = None
 
@@ -54,6 +55,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+def _log_failure(handed: Future[None]) -> None:
+    error = handed.exception()
+    if error is not None:
+        # The event names a group and ids only, never text.
+        logger.error("A realtime event could not be delivered", exc_info=error)
+
+
 def send_now(group: str, event: dict[str, Any]) -> None:
     """Send ``event`` to ``group`` at once; ``event["type"]`` names the consumer method."""
     layer = get_channel_layer()
@@ -66,9 +74,10 @@ def send_now(group: str, event: dict[str, Any]) -> None:
         and loop.is_running()
         and _running_loop() is not loop
     ):
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(
-            timeout=HAND_OVER_SECONDS
-        )
+        # Handed over without waiting: the thread that committed a message
+        # goes on at once, and the loop runs hand-overs in the order given.
+        handed = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
+        handed.add_done_callback(_log_failure)
         return
     async_to_sync(layer.group_send)(group, event)
 

@@ -21,11 +21,17 @@
   var typingTimer = 0;
   var readSent = 0;
 
+  /* The highest seq below which nothing is missing. Not simply the highest
+     seq shown: our own message gets its seq from the ack, and someone
+     else's message just before it may still be on its way; resuming after
+     our own seq would skip theirs for good. */
   function lastSeq() {
     var seq = parseInt(list.dataset.lastSeq, 10) || 0;
+    var shown = {};
     list.querySelectorAll("li[data-seq]").forEach(function (item) {
-      seq = Math.max(seq, parseInt(item.dataset.seq, 10) || 0);
+      shown[parseInt(item.dataset.seq, 10) || 0] = true;
     });
+    while (shown[seq + 1]) { seq += 1; }
     return seq;
   }
 
