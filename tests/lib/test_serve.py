@@ -321,7 +321,9 @@ def test_the_request_body_reaches_the_application() -> None:
     assert b"".join(message.get("body", b"") for message in sent) == b"name=value"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_django_pages_come_through_whole_with_their_headers() -> None:
+    # The page is made on a pool thread with its own database connection.
     from peerlight.asgi import http_application
 
     sent = _drive(http_application, "/")
