@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from peerlight.accounts.models import User
 from peerlight.chat import actions
@@ -24,6 +25,15 @@ def chat(member: User, peer_supporter: User) -> Conversation:
         members=[(member, Participant.Role.MEMBER), (peer_supporter, Participant.Role.SUPPORTER)],
         context_url="/talk/requests/1/",
     )
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_layer(settings: SettingsWrapper) -> None:
+    # The chat's tests check what is sent and when, in one process; the Redis
+    # layer's connections belong to the event loop that first used them, and
+    # each async_to_sync call makes a new loop. Redis delivery is tested
+    # across real server processes in test_scale_out.py.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture
