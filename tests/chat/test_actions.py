@@ -300,6 +300,19 @@ def test_the_message_event_is_sent_only_after_commit(
     assert "secret" not in repr(events)
 
 
+def test_the_message_event_names_the_sending_socket_when_given(
+    chat: Conversation,
+    member: User,
+    heard: Drain,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_message(member, chat, "secret words", "e-9", origin="specific.abc!1")
+    assert heard() == [
+        {"type": "chat.message", "conversation": chat.pk, "seq": 1, "origin": "specific.abc!1"}
+    ]
+
+
 def test_a_refused_message_sends_no_event(
     chat: Conversation,
     other_member: User,

@@ -443,3 +443,25 @@ def test_events_for_other_pages_on_the_persons_group_are_ignored(
         await socket.disconnect()
 
     run(body)
+
+
+def test_the_senders_other_tab_gets_the_message_the_sending_tab_does_not(
+    member: User, peer_supporter: User
+) -> None:
+    conversation = direct_conversation(member, peer_supporter)
+    cookie = session_cookie(member)
+
+    async def body() -> None:
+        sending_tab = await open_socket(cookie, conversation.pk)
+        other_tab = await open_socket(cookie, conversation.pk)
+        await sending_tab.send_json_to({"type": "send", "client_id": "tab1", "body": "Hi"})
+        assert await receive(sending_tab) == {"type": "ack", "client_id": "tab1", "seq": 1}
+        pushed = await receive(other_tab)
+        assert [item["seq"] for item in pushed["items"]] == [1]
+        # The event names the sending socket, which skips reading its own
+        # message back, ack or push first.
+        assert await sending_tab.receive_nothing(timeout=0.3)
+        await sending_tab.disconnect()
+        await other_tab.disconnect()
+
+    run(body)

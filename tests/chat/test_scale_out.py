@@ -118,11 +118,10 @@ def test_two_processes_deliver_every_message_exactly_once(tmp_path: Path) -> Non
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_TEST_REDIS_URL
     if why := redis_reachable(redis_url):
         pytest.skip(why)
-    # uvicorn, not the default granian: under granian (2.8) every POST with a
-    # body fails in a2wsgi ("A coroutine object is required"), so nobody can
-    # sign in over HTTP; switch back once asgi.py hands a2wsgi a coroutine.
     database_url = database_for(tmp_path)
-    cluster = Cluster(tmp_path, database_url, redis_url, use_serve_command=True, server="uvicorn")
+    # The default server (granian), as ``peerlight serve`` starts it: the
+    # people sign in over HTTP with a POST, then talk over websockets.
+    cluster = Cluster(tmp_path, database_url, redis_url, use_serve_command=True)
     try:
         cluster.migrate()
         [chat] = cluster.seed(1, password=PASSWORD)

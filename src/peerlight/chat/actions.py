@@ -90,11 +90,15 @@ class SentMessage:
     risk_level: str
 
 
-def _message_event(conversation_id: int, seq: int) -> None:
-    send_on_commit(
-        [conversation_group(conversation_id)],
-        {"type": "chat.message", "conversation": conversation_id, "seq": seq},
-    )
+def _message_event(conversation_id: int, seq: int, origin: str = "") -> None:
+    event: dict[str, object] = {
+        "type": "chat.message",
+        "conversation": conversation_id,
+        "seq": seq,
+    }
+    if origin:
+        event["origin"] = origin
+    send_on_commit([conversation_group(conversation_id)], event)
 
 
 def _next_seq(conversation_id: int) -> int:
@@ -230,7 +234,9 @@ def _check_input(body: str, client_id: str) -> str:
     return body
 
 
-def send_message(user: User, conversation: Conversation, body: str, client_id: str) -> SentMessage:
+def send_message(
+    user: User, conversation: Conversation, body: str, client_id: str, *, origin: str = ""
+) -> SentMessage:
     """Save one message from ``user``, or return the one this ``client_id`` already made.
 
     Refuses (``ChatError``, nothing saved) a sender who is not present,
@@ -238,8 +244,10 @@ def send_message(user: User, conversation: Conversation, body: str, client_id: s
     body and a malformed ``client_id``. Contact details are masked, the
     masked text passes the safety hook, the next ``seq`` is taken and the
     sender's own message counts as read. Sending too fast is refused
-    (``chat.limits``); a retry of a saved message is not counted. After commit, ``chat.message``
-    goes to the conversation's group.
+    (``chat.limits``); a retry of a saved message is not counted. After
+    commit, ``chat.message`` goes to the conversation's group; ``origin``,
+    the channel name of the sending socket if any, goes with it so that
+    socket need not read its own message back.
     """
     body = _check_input(body, client_id)
     conversation_id = int(conversation.pk)
@@ -285,7 +293,7 @@ def send_message(user: User, conversation: Conversation, body: str, client_id: s
             return existing
         with connection.cursor() as cursor:
             cursor.execute(MARK_SENT_READ_SQL, [seq, state.participant_id, seq])
-        _message_event(conversation_id, seq)
+        _message_event(conversation_id, seq, origin)
     return SentMessage(message, True, masked, assessment.level)
 
 

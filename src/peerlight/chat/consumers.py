@@ -17,8 +17,12 @@ Protocol (JSON text frames; the route is ``chat/ws/<conversation_id>/``):
 The channel layer carries ids only (``lib/events.py``): every push is
 re-read through ``chat.access`` with the permission check, and each socket
 remembers the highest seq it delivered, so a message never goes out twice on
-one socket. The server is the source of truth and a push is a nudge: a
-client that was away asks for everything after its last seq with ``resume``.
+one socket. A ``chat.message`` event names the socket that sent it
+(``origin``, a channel name): that socket's client shows its message
+already, so when nothing lies between it and what was delivered before it is
+counted as delivered without being read back. The server is the source of
+truth and a push is a nudge: a client that was away asks for everything
+after its last seq with ``resume``.
 Message text is never logged.
 """
 
@@ -26,12 +30,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.template.loader import get_template
@@ -40,6 +42,7 @@ from django.utils.translation import gettext
 
 from peerlight.chat import access, actions, sending
 from peerlight.chat.models import Message
+from peerlight.chat.pooled import pooled
 from peerlight.chat.views import SAFETY_READERS, MessageView, build_message_views
 from peerlight.lib.events import conversation_group, serve_events_from, user_group
 
@@ -81,14 +84,21 @@ def _render(language: str | None, views: list[MessageView]) -> Rendered:
     return Rendered(items, int(views[-1].message.seq))
 
 
-def _conversation_if_allowed(user: User, conversation_id: int) -> Conversation | None:
-    """The conversation (with its newest seq) if ``user`` may receive it, else None."""
+def _conversation_if_allowed(
+    user: User, conversation_id: int
+) -> tuple[Conversation, dict[int, str]] | None:
+    """The conversation (with its newest seq) and its display names, if ``user`` may receive it.
+
+    The names are read here, before the socket opens, so the first message
+    it delivers needs one query, not two (see ``_messages_after``).
+    """
     if not access.can_receive(int(user.pk), conversation_id):
         return None
     try:
-        return access.get_conversation_for(user, conversation_id)
+        conversation = access.get_conversation_for(user, conversation_id)
     except Http404:
         return None
+    return conversation, access.display_names(conversation)
 
 
 def _messages_after(
@@ -138,17 +148,6 @@ def _display_name(user: User, conversation_id: int, user_id: int) -> str:
     except Http404:
         return ""
     return access.display_names(conversation).get(user_id, "")
-
-
-def _reading[T](function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """``function`` on a pooled thread with its own connection.
-
-    Reads need not queue behind every other socket's database work on the one
-    shared thread: under WAL (SQLite) and on PostgreSQL they run side by side
-    with writes. Channels' wrapper closes connections past their age around
-    each call, as a request would.
-    """
-    return database_sync_to_async(function, thread_sensitive=False)  # type: ignore[no-any-return]  # channels is untyped
 
 
 def _as_int(value: Any) -> int | None:
@@ -208,12 +207,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # Read the newest seq before joining the groups: a message committed
         # in between is fetched by the next push (pushes send everything above
         # delivered_seq), and the client's resume covers what came before.
-        conversation = await database_sync_to_async(_conversation_if_allowed)(
-            user, self.conversation_id
-        )
-        if conversation is None:
+        allowed = await pooled(_conversation_if_allowed)(user, self.conversation_id)
+        if allowed is None:
             await self._refuse()
             return
+        conversation, self.message_names = allowed
         self.user = user
         self.conversation = conversation
         self.delivered_seq = int(conversation.last_seq)
@@ -267,7 +265,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._error(gettext("That could not be read."), client_id)
             return
         try:
-            seq = await sending.send(user, conversation, body, client_id)
+            seq = await sending.send(user, conversation, body, client_id, origin=self.channel_name)
         except actions.ChatError as error:
             await self._error(error.message, client_id)
             return
@@ -284,7 +282,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._error(gettext("That could not be read."))
             return
         while True:
-            rendered = await _reading(_messages_after)(
+            rendered = await pooled(_messages_after)(
                 user, conversation, after, RESUME_BATCH, self.message_names
             )
             if rendered is None:
@@ -304,7 +302,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if now - self.last_typing_at < TYPING_INTERVAL_SECONDS:
             return
         self.last_typing_at = now
-        await database_sync_to_async(_notify_typing)(user, int(conversation.pk))
+        await pooled(_notify_typing)(user, int(conversation.pk))
 
     async def _receive_read(self, content: dict[str, Any]) -> None:
         user, conversation = self._member()
@@ -312,7 +310,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if seq is None:
             await self._error(gettext("That could not be read."))
             return
-        await database_sync_to_async(_mark_read)(user, conversation, seq)
+        await pooled(_mark_read)(user, conversation, seq)
 
     async def _error(self, message: str, client_id: Any = None) -> None:
         reply: dict[str, Any] = {"type": "error", "message": message}
@@ -324,10 +322,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def chat_message(self, event: dict[str, Any]) -> None:
         """A message was committed: send this reader whatever it has not had yet."""
-        if not self._is_ours(event) or int(event.get("seq", 0)) <= self.delivered_seq:
+        seq = _as_int(event.get("seq")) or 0
+        if not self._is_ours(event) or seq <= self.delivered_seq:
+            return
+        if event.get("origin") == self.channel_name and seq == self.delivered_seq + 1:
+            # This socket's own send, which its client shows already, with
+            # nothing between it and what was delivered before: as with the
+            # ack, it counts as delivered without reading it back.
+            self.delivered_seq = seq
             return
         user, conversation = self._member()
-        rendered = await _reading(_messages_after)(
+        rendered = await pooled(_messages_after)(
             user, conversation, self.delivered_seq, RESUME_BATCH, self.message_names
         )
         if rendered is None:
@@ -346,9 +351,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if typist == int(user.pk):
             return
         if typist not in self.names:
-            self.names[typist] = await database_sync_to_async(_display_name)(
-                user, int(conversation.pk), typist
-            )
+            self.names[typist] = await pooled(_display_name)(user, int(conversation.pk), typist)
         if self.names[typist]:
             await self.send_json({"type": "typing", "name": self.names[typist]})
 

@@ -13,7 +13,7 @@ many sends share a commit:
   its own savepoint only.
 - On PostgreSQL, which commits concurrent transactions together itself and
   locks only the conversation's row, each send is its own transaction on a
-  pooled thread with its own connection.
+  pooled thread with its own connection (``chat.pooled``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from channels.db import database_sync_to_async
 from django.db import connection, transaction
 
 from peerlight.chat import actions
+from peerlight.chat.pooled import pooled
 
 if TYPE_CHECKING:
     from peerlight.accounts.models import User
@@ -45,12 +46,17 @@ class _Send:
     conversation: Conversation
     body: str
     client_id: str
+    origin: str = ""
 
 
 def _seq(request: _Send) -> int:
     return int(
         actions.send_message(
-            request.user, request.conversation, request.body, request.client_id
+            request.user,
+            request.conversation,
+            request.body,
+            request.client_id,
+            origin=request.origin,
         ).message.seq
     )
 
@@ -118,14 +124,18 @@ _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
 )
 
 
-async def send(user: User, conversation: Conversation, body: str, client_id: str) -> int:
+async def send(
+    user: User, conversation: Conversation, body: str, client_id: str, *, origin: str = ""
+) -> int:
     """Save a message through ``actions.send_message`` and return its seq once committed.
 
-    Raises ``ChatError`` for refused input, like ``send_message``.
+    ``origin`` is the sending socket's channel name, passed on in the event
+    (``send_message``). Raises ``ChatError`` for refused input, like
+    ``send_message``.
     """
-    request = _Send(user, conversation, body, client_id)
+    request = _Send(user, conversation, body, client_id, origin)
     if connection.vendor != "sqlite":
-        return await database_sync_to_async(_seq, thread_sensitive=False)(request)  # type: ignore[no-any-return]  # channels is untyped
+        return await pooled(_seq)(request)
     loop = asyncio.get_running_loop()
     batcher = _batchers.get(loop)
     if batcher is None:
