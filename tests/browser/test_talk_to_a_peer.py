@@ -113,8 +113,7 @@ def test_a_guest_finds_a_peer_who_has_been_there_and_they_talk(
     # The peer sees the chat end and goes on to write a note.
     expect(supporter.locator("#messages")).to_contain_text("The chat has ended.", timeout=WAIT_MS)
     expect(supporter.get_by_label("Your message")).to_be_disabled()
-    supporter.reload()
-    supporter.get_by_role("link", name="What next").first.click()
+    supporter.locator("#ended-next").get_by_role("link", name="What next").click()
     supporter.get_by_label("Strengths you noticed").fill("Reached out early, knows her needs.")
     supporter.get_by_role("button", name="Save the note").click()
     assert PeerNote.objects.get(request=request).author == peer

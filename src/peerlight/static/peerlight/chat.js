@@ -223,6 +223,9 @@
     ended: function () {
       closedForGood = true;
       if (text) { text.disabled = true; }
+      /* The other side ended the chat: show where to go next. */
+      var next = document.getElementById("ended-next");
+      if (next) { next.hidden = false; }
       if (socket) { socket.close(); }
     }
   };
