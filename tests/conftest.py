@@ -12,6 +12,7 @@ it holds); ``with_sudo`` marks a session as having confirmed the password.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,18 @@ def django_db_modify_db_settings(
 def _fast_password_hashing(settings: SettingsWrapper) -> None:
     # Argon2 is deliberately slow; tests that are about hashing restore it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup: None) -> Iterator[None]:
+    """Let connections left by finished worker threads go before the test database is dropped.
+
+    Threads of event loops that tests made and closed (the chat's pooled
+    database calls) leave their connections to the garbage collector;
+    PostgreSQL refuses to drop a database that still has sessions.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
