@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_htmx.middleware import HtmxDetails
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from peerlight.accounts.models import STAFF_ROLES, User
@@ -46,9 +47,14 @@ SUDO_SESSION_KEY = "sudo_until"
 
 
 class AuthenticatedHttpRequest(HttpRequest):
-    """A request whose ``user`` is a signed-in account (for the type checker)."""
+    """A request whose ``user`` is a signed-in account (for the type checker).
+
+    ``htmx`` is what django-htmx's middleware (installed for every request)
+    says of the request.
+    """
 
     user: User
+    htmx: HtmxDetails
 
 
 type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponseBase]

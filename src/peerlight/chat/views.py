@@ -22,17 +22,15 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.middleware import HtmxDetails
+from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required
 from peerlight.accounts.models import User
+from peerlight.accounts.views import form_methods
 from peerlight.chat import access, actions
 from peerlight.chat.forms import ReportForm, SendForm
 from peerlight.chat.models import Conversation, Message, Participant
 from peerlight.safety.reasons import describe_reasons
-
-form_methods = require_http_methods(["GET", "HEAD", "POST"])
 
 MASKED_EXPLANATION = gettext_lazy(
     "To keep everyone safe, contact details are hidden in chats. "
@@ -49,10 +47,6 @@ NOTICES = {
 SAFETY_READERS = frozenset({Participant.Role.SUPPORTER, Participant.Role.FACILITATOR})
 # How many of the latest messages the page shows.
 PAGE_MESSAGES = 200
-
-
-class ChatRequest(AuthenticatedHttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass(frozen=True)
@@ -132,7 +126,7 @@ def _safe_context_url(conversation: Conversation) -> str:
 
 
 def _page(
-    request: ChatRequest,
+    request: AuthenticatedHttpRequest,
     conversation: Conversation,
     form: SendForm | None = None,
     status: int = 200,
@@ -172,7 +166,7 @@ def _page(
 
 @require_safe
 @login_required
-def conversation(request: ChatRequest, conversation_id: int) -> HttpResponse:
+def conversation(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponse:
     """The chat page: who is here, what was said, and a form to say more."""
     chat = access.get_conversation_for(request.user, conversation_id)
     return _page(request, chat)
@@ -180,7 +174,7 @@ def conversation(request: ChatRequest, conversation_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def messages(request: ChatRequest, conversation_id: int) -> HttpResponse:
+def messages(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponse:
     """The messages after ``?after=N`` as a fragment (the poller's answer); marks them read.
 
     The poller keeps its first URL and sends the newest seq it has in a
@@ -206,7 +200,7 @@ def messages(request: ChatRequest, conversation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def send(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+def send(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponseBase:
     """Send one message; htmx gets it rendered, a plain form post goes back to the page."""
     chat = access.get_conversation_for(request.user, conversation_id)
     form = SendForm(request.POST)
@@ -235,7 +229,9 @@ def send(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
     return _page(request, chat, form, status=400)
 
 
-def _sent(request: ChatRequest, chat: Conversation, sent: actions.SentMessage) -> HttpResponseBase:
+def _sent(
+    request: AuthenticatedHttpRequest, chat: Conversation, sent: actions.SentMessage
+) -> HttpResponseBase:
     if not request.htmx:
         if sent.masked:
             flash.info(request, MASKED_EXPLANATION)
@@ -251,7 +247,7 @@ def _sent(request: ChatRequest, chat: Conversation, sent: actions.SentMessage) -
 
 @require_POST
 @login_required
-def read(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+def read(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponseBase:
     """Remember how far the person has read (``seq``)."""
     chat = access.get_conversation_for(request.user, conversation_id)
     try:
@@ -268,7 +264,7 @@ def read(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
 
 @form_methods
 @login_required
-def end(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+def end(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponseBase:
     """Ask "End this chat?" and, on POST, end it for everyone."""
     chat = access.get_conversation_for(request.user, conversation_id)
     if request.method == "POST":
@@ -283,7 +279,7 @@ def end(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
 
 @form_methods
 @login_required
-def report(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
+def report(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponseBase:
     """Report the other side (and, in a one-to-one chat, block them and end it)."""
     chat = access.get_conversation_for(request.user, conversation_id)
     direct = chat.kind == Conversation.Kind.DIRECT
@@ -312,7 +308,7 @@ def report(request: ChatRequest, conversation_id: int) -> HttpResponseBase:
 
 @require_safe
 @login_required
-def inbox(request: ChatRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person's conversations, newest first, with unread counts."""
     rows = access.conversations_for(request.user)
     names = access.names_by_conversation([int(chat.pk) for chat, _unread in rows])

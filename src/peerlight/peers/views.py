@@ -10,10 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts.access import PEOPLE_VIEWER_ROLES, get_person_for_staff
 from peerlight.accounts.guards import (
@@ -23,22 +22,10 @@ from peerlight.accounts.guards import (
     sudo_required,
 )
 from peerlight.accounts.models import Role
+from peerlight.accounts.views import form_methods, safe_next_url
 from peerlight.peers import access, actions
 from peerlight.peers.forms import AvailabilityForm, ProfileForm
 from peerlight.peers.models import PeerProfile
-
-form_methods = require_http_methods(["GET", "HEAD", "POST"])
-
-
-def _local_next(request: AuthenticatedHttpRequest, fallback: str) -> str:
-    """The form's ``next`` when it is an address on this site, else ``fallback``'s URL."""
-    candidate = str(request.POST.get("next", ""))
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url(fallback)
-
 
 # --- A peer's own profile --------------------------------------------------------------
 
@@ -83,13 +70,13 @@ def availability(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     own = access.own_profile(request.user)
     status = 400 if error else 200
     context = {"profile": own, "availability_error": error, "next": request.POST.get("next", "")}
-    if request.headers.get("HX-Request") == "true":
+    if request.htmx:
         # htmx swaps in only successful answers; a refusal sent as 400 would
         # leave the old buttons and no word of what went wrong.
         return render(request, "peers/_availability_form.html", context)
     if error:
         return render(request, "peers/availability.html", context, status=status)
-    return redirect(_local_next(request, "peers:profile"))
+    return redirect(safe_next_url(request, "peers:profile"))
 
 
 # --- Coordinators ----------------------------------------------------------------------

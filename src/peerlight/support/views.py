@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts import consent
 from peerlight.accounts.guards import (
@@ -31,7 +31,7 @@ from peerlight.accounts.guards import (
     staff_required,
 )
 from peerlight.accounts.models import ConsentDocument, ConsentPurpose, Role, User
-from peerlight.accounts.views import too_many_attempts
+from peerlight.accounts.views import form_methods, too_many_attempts
 from peerlight.chat.access import unread_counts
 from peerlight.lib import ratelimit
 from peerlight.peers import access as peers_access
@@ -45,13 +45,6 @@ from peerlight.support.forms import (
 )
 from peerlight.support.models import SupportRequest
 from peerlight.support.service_queries import service_levels_between
-
-form_methods = require_http_methods(["GET", "HEAD", "POST"])
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
 
 # --- Asking -------------------------------------------------------------------
 
@@ -231,7 +224,7 @@ def peer_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         ],
         "next": reverse("support:peer"),
     }
-    template = "support/peer.html#dashboard" if _is_htmx(request) else "support/peer.html"
+    template = "support/peer.html#dashboard" if request.htmx else "support/peer.html"
     return render(request, template, context)
 
 
@@ -280,5 +273,5 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             (_("Last 7 days"), service_levels_between(now - timedelta(days=7), end)),
         ],
     }
-    template = "support/queue.html#live" if _is_htmx(request) else "support/queue.html"
+    template = "support/queue.html#live" if request.htmx else "support/queue.html"
     return render(request, template, context)

@@ -10,15 +10,16 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required
+from peerlight.accounts.views import form_methods
 from peerlight.lib.ratelimit import RateLimited
 from peerlight.support import access, wrapup
 from peerlight.support.forms_wrapup import PeerNoteForm, RatingForm
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_methods
 @login_required
 def rate(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponseBase:
     support_request = access.get_request_for(request.user, request_id)
@@ -46,7 +47,7 @@ def rate(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponseBase
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_methods
 @login_required
 def note(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponseBase:
     support_request = wrapup.request_of_peer(request.user, request_id)
