@@ -108,7 +108,7 @@ def past_ratings(member: User) -> dict[int, float]:
     return {int(peer_id): float(best) for peer_id, best in rows}
 
 
-def can_ask_for_same_peer(member: User) -> bool:
+def rated_a_peer_well(member: User) -> bool:
     """True when the member rated a past chat with a peer well (≥ 4 of 5)."""
     return any(best >= SAME_PEER_RATING for best in past_ratings(member).values())
 

@@ -75,7 +75,7 @@ def _guest_form(data: Any = None) -> GuestForm | None:
 
 def _start_form(request: HttpRequest, data: Any = None) -> SupportRequestForm:
     user = request.user
-    same_peer = isinstance(user, User) and access.can_ask_for_same_peer(user)
+    same_peer = isinstance(user, User) and access.rated_a_peer_well(user)
     return SupportRequestForm(data, language=get_language(), offer_same_peer=same_peer)
 
 
