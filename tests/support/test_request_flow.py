@@ -231,6 +231,29 @@ def test_a_freed_peer_is_offered_the_next_waiting_request(
     assert next_offer.peer == solo
 
 
+def test_ending_the_chat_closes_the_request_at_once(
+    member: User,
+    other_member: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    solo = make_peer("Solo", max_chats=1)
+    first = actions.request_support(member, answers())
+    offer = pending(first)
+    assert offer is not None
+    connected = actions.accept_offer(solo, offer)
+    second = actions.request_support(other_member, answers())
+    assert connected.conversation is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_actions.end_conversation(solo, connected.conversation)
+    # No status page has polled: the chat's signal closed the request itself.
+    connected.refresh_from_db()
+    assert connected.status == Status.ENDED
+    assert connected.closed_at == connected.conversation.ended_at
+    next_offer = pending(second)
+    assert next_offer is not None
+    assert next_offer.peer == solo
+
+
 @pytest.mark.parametrize("direction", ["member blocked peer", "peer blocked member"])
 def test_a_blocked_pair_is_never_matched(member: User, peer: User, direction: str) -> None:
     if direction == "member blocked peer":

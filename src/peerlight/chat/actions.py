@@ -25,6 +25,7 @@ from peerlight.audit.actions import record_change
 from peerlight.chat import limits
 from peerlight.chat.masking import mask_contact_details
 from peerlight.chat.models import Conversation, Message, Participant
+from peerlight.chat.signals import conversation_ended
 from peerlight.lib import crisis
 from peerlight.lib.events import conversation_group, send_now, send_on_commit
 from peerlight.lib.ratelimit import RateLimited
@@ -368,6 +369,9 @@ def end_conversation(user: User | None, conversation: Conversation) -> bool:
         send_on_commit(
             [conversation_group(int(conversation.pk))],
             {"type": "chat.ended", "conversation": int(conversation.pk)},
+        )
+        transaction.on_commit(
+            lambda: conversation_ended.send(sender=Conversation, conversation=conversation)
         )
     return True
 

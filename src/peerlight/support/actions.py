@@ -30,6 +30,7 @@ from peerlight import safety
 from peerlight.accounts.models import User
 from peerlight.audit.actions import record_change
 from peerlight.chat import actions as chat_actions
+from peerlight.chat.models import Conversation
 from peerlight.lib.events import send_on_commit, user_group
 from peerlight.peers import access as peers_access
 from peerlight.peers import actions as peers_actions
@@ -433,11 +434,25 @@ def end_support_chat(request: SupportRequest, *, now: datetime | None = None) ->
     return True
 
 
-def sync_ended_chats(now: datetime | None = None) -> int:
-    """End the requests whose conversation was ended from the chat.
+def end_request_of_conversation(conversation: Conversation) -> bool:
+    """Close the support request whose chat ``conversation`` just ended, if any.
 
-    The chat app knows nothing of support requests, so it cannot tell this
-    one; the status pages call this (through ``refresh_queue``) instead.
+    Connected to the chat's ``conversation_ended`` signal (``SupportConfig.ready``).
+    """
+    request = SupportRequest.objects.filter(
+        conversation=conversation, status=Status.CONNECTED
+    ).first()
+    if request is None:
+        return False
+    return end_support_chat(request, now=conversation.ended_at or timezone.now())
+
+
+def sync_ended_chats(now: datetime | None = None) -> int:
+    """End the requests whose conversation ended without this app hearing of it.
+
+    Ending a chat closes its request at once (``end_request_of_conversation``);
+    this catch-up, run by the status pages through ``refresh_queue``, covers
+    a receiver that failed after the chat's commit.
     """
     now = now or timezone.now()
     ended = SupportRequest.objects.filter(

@@ -16,10 +16,20 @@ class SupportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from peerlight.chat.signals import conversation_ended
         from peerlight.support.wrapup import register_privacy as register_wrapup_privacy
 
         register_request_privacy()
         register_wrapup_privacy()
+        conversation_ended.connect(
+            _close_request_of_ended_chat, dispatch_uid="peerlight.support.close_request"
+        )
+
+
+def _close_request_of_ended_chat(sender: Any, conversation: Any, **kwargs: Any) -> None:
+    from peerlight.support.actions import end_request_of_conversation
+
+    end_request_of_conversation(conversation)
 
 
 def export_requests(user: User) -> dict[str, Any]:
