@@ -301,6 +301,44 @@ def test_a_custom_lexicon_can_be_used() -> None:
             },
         }
     )
-    assert assess("a purple giraffe", using=lexicon).reasons == ("en:test:purple giraffe",)
-    assert assess("feeling blue", using=lexicon).level == "concern"
-    assert assess("once in a blue moon", using=lexicon).level == "none"
+
+    # The rules alone: the shipped model may lower a concern it is sure of.
+    def rules(text: str) -> detector.Assessment:
+        return assess(text, using=lexicon, learned=False)
+
+    assert rules("a purple giraffe").reasons == ("en:test:purple giraffe",)
+    assert rules("feeling blue").level == "concern"
+    assert rules("once in a blue moon").level == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("lol i want to kms", "concern"),
+        ("je veux mourir mdr", "concern"),
+        ("me quiero morir jajaja", "concern"),
+        ("i want to die 💀", "concern"),
+        ("i feel so alone lmao", "none"),
+    ],
+)
+def test_a_joke_marker_lowers_each_phrase_one_level(text: str, level: str) -> None:
+    result = assess(text, learned=False)
+    assert result.level == level
+    assert all(reason.endswith("(joke)") for reason in result.reasons)
+
+
+def test_without_a_joke_marker_the_same_words_keep_their_level() -> None:
+    assert assess("i want to kms", learned=False).level == "imminent"
+    # A word that merely contains a marker is no joke ("lollipop", "haha" inside a word).
+    assert assess("i want to kms, the lollipop", learned=False).level == "imminent"
+
+
+def test_joke_markers_in_a_custom_lexicon_are_checked() -> None:
+    with pytest.raises(ValueError, match="jokes"):
+        detector.parse(
+            {
+                "version": 1,
+                "languages": {"en": {"imminent": {"x": ["a"]}, "concern": {"y": ["b"]}}},
+                "jokes": "lol",
+            }
+        )
