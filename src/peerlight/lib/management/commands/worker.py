@@ -2,18 +2,26 @@
 
 One worker runs tasks one at a time; run several processes for more. SIGINT
 or SIGTERM lets the task in hand finish, then the worker exits.
+
+Beside it, in a thread, the escalation dispatcher (``safety.dispatcher``)
+carries urgent cases to the on-call coordinators every half second: it must
+not wait behind a long task. ``--without-escalations`` leaves it out (when
+another worker process carries them; several may, safely).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from peerlight.safety import dispatcher
+
 
 class Command(BaseCommand):
-    help = "Run the background task worker."
+    help = "Run the background task worker and the escalation dispatcher."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -27,6 +35,28 @@ class Command(BaseCommand):
             default=1.0,
             help="Seconds to wait before looking again when the queue is empty.",
         )
+        parser.add_argument(
+            "--without-escalations",
+            action="store_true",
+            help="Do not run the escalation dispatcher in this process.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("db_worker", queue_name=options["queue_name"], interval=options["interval"])
+        stop = threading.Event()
+        carrier = None
+        if not options["without_escalations"]:
+            carrier = threading.Thread(
+                target=dispatcher.run_forever,
+                args=(stop,),
+                name="escalation-dispatcher",
+                daemon=True,
+            )
+            carrier.start()
+        try:
+            call_command(
+                "db_worker", queue_name=options["queue_name"], interval=options["interval"]
+            )
+        finally:
+            stop.set()
+            if carrier is not None:
+                carrier.join(timeout=5)
