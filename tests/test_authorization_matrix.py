@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from peerlight.accounts.models import User
 from peerlight.chat import actions as chat_actions
 from peerlight.chat.models import Conversation, Participant
-from peerlight.safety.models import Report
+from peerlight.safety.models import Escalation, Report
 
 PERSONAS = ("anonymous", "member", "peer_supporter", "coordinator", "researcher", "admin_user")
 
@@ -49,6 +49,12 @@ class Expect:
         value: str | None = getattr(self, persona)
         # Personas not named get what a member gets.
         return value if value is not None else self.member
+
+
+def _escalation(people: dict[str, User]) -> Escalation:
+    return Escalation.objects.create(
+        person=people["member"], source="chat.conversation", source_id=1, level="imminent"
+    )
 
 
 PUBLIC = Expect(anonymous=OK, member=OK)
@@ -212,6 +218,58 @@ TABLE: dict[str, Expect] = {
     ),
     "safety:close_report": Expect(
         anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"report_id": 1}
+    ),
+    # Urgent cases: the coordinators' console; peers escalate from their chat.
+    "chat:escalate": CHAT_POST_ONLY,
+    "safety:escalations:console": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "safety:escalations:banner": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "safety:escalations:rota": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "safety:escalations:detail": Expect(
+        anonymous=LOGIN,
+        member=NOT_FOUND,
+        coordinator=OK,
+        kwargs=lambda people: {"escalation_id": _escalation(people).pk},
+    ),
+    "safety:escalations:remove_shift": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"shift_id": 1}
+    ),
+    "safety:escalations:acknowledge": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"escalation_id": 1}
+    ),
+    "safety:escalations:start": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"escalation_id": 1}
+    ),
+    "safety:escalations:resolve": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"escalation_id": 1}
+    ),
+    # Moderation: coordinators act on reports and people; the paused page is public.
+    "safety:act_on_report": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"report_id": 1}
+    ),
+    "safety:person": Expect(
+        anonymous=LOGIN,
+        member=NOT_FOUND,
+        coordinator=OK,
+        kwargs=lambda people: {"person_id": people["member"].pk},
+    ),
+    "safety:act_on_person": Expect(
+        anonymous=NOT_ALLOWED,
+        member=NOT_ALLOWED,
+        kwargs=lambda people: {"person_id": people["member"].pk},
+    ),
+    "safety:lift": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"action_id": 1}
+    ),
+    "safety:suspended": PUBLIC,
+    # Safety plans: everyone signed in has their own; a shared one is for the chat's peer.
+    "safety:plan": MEMBERS,
+    "safety:plan_edit": MEMBERS,
+    # Without a plan there is nothing to print or delete: back to the plan page.
+    "safety:plan_print": Expect(anonymous=LOGIN, member=REDIRECT),
+    "safety:plan_delete": Expect(anonymous=LOGIN, member=REDIRECT),
+    "safety:plan_share": CHAT_POST_ONLY,
+    "safety:plan_shared": Expect(
+        anonymous=LOGIN, member=NOT_FOUND, kwargs=lambda people: {"share_id": 999999}
     ),
 }
 

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "peerlight.lib.middleware.private_pages",
+    # Suspended and banned people are signed out; a warning is shown once.
+    "peerlight.safety.moderation_middleware.moderation_middleware",
 ]
 
 ROOT_URLCONF = "peerlight.urls"
@@ -126,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peerlight.lib.context.page_shell",
+                "peerlight.safety.context.escalation_banner",
             ],
         },
     },
@@ -159,7 +162,7 @@ def database_settings(url: str) -> dict[str, Any]:
     # Requests run on reused threads (see asgi.py), so keeping each thread's
     # connection saves the connect (and SQLite's PRAGMAs) on every request.
     config["CONN_MAX_AGE"] = env_int("PEERLIGHT_DB_CONN_MAX_AGE", 600, minimum=0)
-    config["CONN_HEALTH_CHECKS"] = True
+    config["CONN_HEALTH_CHECKS"] = env_bool("PEERLIGHT_DB_HEALTH_CHECKS", True)
     return config
 
 
@@ -208,6 +211,17 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PEERLIGHT_OFFER_SECONDS = env_int("PEERLIGHT_OFFER_SECONDS", 60, minimum=10)
 # Hours when peers are usually on shift, shown to people in the queue.
 PEERLIGHT_SUPPORT_HOURS = env_str("PEERLIGHT_SUPPORT_HOURS", "Every day, 9 am to 11 pm")
+
+# --- Safety ---------------------------------------------------------------
+
+# How long the on-call responder has to acknowledge an urgent case before
+# the next responder (then the fallback contact) is told.
+PEERLIGHT_ESCALATION_ACK_SECONDS = env_int("PEERLIGHT_ESCALATION_ACK_SECONDS", 60, minimum=5)
+# Told when nobody on the rota acknowledges in time, or nobody is on shift.
+PEERLIGHT_SAFETY_FALLBACK_EMAIL = env_str("PEERLIGHT_SAFETY_FALLBACK_EMAIL", "")
+# Where a suspended person can ask for a decision to be looked at again
+# (an e-mail address or a sentence); the sender address when empty.
+PEERLIGHT_APPEALS_CONTACT = env_str("PEERLIGHT_APPEALS_CONTACT", "")
 
 # --- Accounts and sessions ------------------------------------------------
 

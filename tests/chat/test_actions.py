@@ -232,6 +232,7 @@ def test_the_safety_hook_sees_the_masked_text_and_its_verdict_is_kept(
 
     monkeypatch.setattr("peerlight.safety.assess_message", assess)
     sent = actions.send_message(member, chat, "I feel hopeless, call 555 123 4567", "s-1")
+    earlier = [call.pop("earlier") for call in seen]
     assert seen == [
         {
             "text": f"I feel hopeless, call {MARKER}",
@@ -239,8 +240,12 @@ def test_the_safety_hook_sees_the_masked_text_and_its_verdict_is_kept(
             "source": "chat.conversation",
             "source_id": chat.pk,
             "author_id": member.pk,
+            "earlier_risk": False,
         }
     ]
+    # The loader of the sender's messages here (called now, after the send,
+    # it finds this one, stored masked).
+    assert earlier[0]() == [f"I feel hopeless, call {MARKER}"]
     assert sent.risk_level == "concern"
     stored = Message.objects.get(pk=sent.message.pk)
     assert (stored.risk_level, stored.risk_reasons) == ("concern", ["hopelessness"])

@@ -87,9 +87,11 @@ def test_a_refused_send_in_a_shared_transaction_undoes_only_itself(
             sending._Send(peer_supporter, chat, "Two", "c3"),
         ]
     )
-    assert results[0] == 1
+    assert isinstance(results[0], sending.Sent)
+    assert results[0].seq == 1
     assert isinstance(results[1], actions.ChatError)
-    assert results[2] == 2
+    assert isinstance(results[2], sending.Sent)
+    assert results[2].seq == 2
     assert list(Message.objects.filter(conversation=chat).values_list("seq", "client_id")) == [
         (1, "c1"),
         (2, "c3"),
@@ -105,7 +107,7 @@ def test_sends_at_the_same_moment_each_get_their_own_seq_once_committed(
         members=[(member, Participant.Role.MEMBER), (peer_supporter, Participant.Role.SUPPORTER)],
     )
 
-    async def send_many() -> list[int | BaseException]:
+    async def send_many() -> list[sending.Sent | BaseException]:
         return await asyncio.gather(
             *(sending.send(member, chat, f"Message {n}", f"c{n}") for n in range(6)),
             sending.send(member, chat, "", "empty"),
@@ -113,7 +115,8 @@ def test_sends_at_the_same_moment_each_get_their_own_seq_once_committed(
         )
 
     results = async_to_sync(send_many)()
-    assert sorted(result for result in results if isinstance(result, int)) == [1, 2, 3, 4, 5, 6]
+    seqs = sorted(result.seq for result in results if isinstance(result, sending.Sent))
+    assert seqs == [1, 2, 3, 4, 5, 6]
     assert isinstance(results[-1], actions.ChatError)
     assert Message.objects.filter(conversation=chat).count() == 6
 

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "PEERLIGHT_ENV": "production",
     "PEERLIGHT_SECRET_KEY": "x7Jq2vN9pL4mR8tW1zK6bY3cF5hD0sG-aE_uI9oP2lQ7wT4nM8vB1xC6",
     "PEERLIGHT_ALLOWED_HOSTS": "peer.example.org",
+    "PEERLIGHT_SAFETY_FALLBACK_EMAIL": "on-call@peer.example.org",
 }
 
 
@@ -52,6 +53,16 @@ def test_it_passes_the_deploy_checks(tmp_path: Path) -> None:
     result = run_peerlight(["check", "--deploy", "--fail-level", "WARNING"], {}, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_checks_ask_for_a_fallback_contact_for_urgent_cases(tmp_path: Path) -> None:
+    result = run_peerlight(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {"PEERLIGHT_SAFETY_FALLBACK_EMAIL": ""},
+        tmp_path,
+    )
+    assert result.returncode != 0
+    assert "peerlight.W101" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,16 @@ def test_postgres_url_switches_engine() -> None:
     assert "OPTIONS" not in config or "init_command" not in config.get("OPTIONS", {})
 
 
+def test_connection_health_checks_are_on_unless_turned_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgres://postgres@127.0.0.1:5432/peerlight"
+    monkeypatch.delenv("PEERLIGHT_DB_HEALTH_CHECKS", raising=False)
+    assert database_settings(url)["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.setenv("PEERLIGHT_DB_HEALTH_CHECKS", "false")
+    assert database_settings(url)["CONN_HEALTH_CHECKS"] is False
+
+
 def test_passwords_are_hashed_with_argon2() -> None:
     from peerlight import settings as peerlight_settings
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from peerlight.lib import crisis
 from peerlight.lib.events import conversation_group, send_now, send_on_commit
 from peerlight.lib.ratelimit import RateLimited
 from peerlight.safety import actions as safety_actions
+from peerlight.safety import moderation as safety_moderation
 
 if TYPE_CHECKING:
     from peerlight.accounts.models import User
@@ -55,6 +57,13 @@ MAX_BODY = 4000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NOTICE_CODES = ("joined", "left", "ended", "paused", "resumed")
 SAFETY_SOURCE = "chat.conversation"
+# What the safety hook reads together with a new message: the sender's last
+# messages (up to RECENT_MESSAGES, within RECENT_WINDOW), looked at only when
+# one of the conversation's last RECENT_SEQS messages from them was risky or
+# the new one shows concern.
+RECENT_MESSAGES = 7
+RECENT_WINDOW = timedelta(hours=2)
+RECENT_SEQS = 30
 RETURNING_VENDORS = frozenset({"sqlite", "postgresql"})
 NEXT_SEQ_SQL = (
     "UPDATE chat_conversation SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq"
@@ -62,9 +71,15 @@ NEXT_SEQ_SQL = (
 # Everything a send must know before writing, in one read: the conversation's
 # state, the sender's participation and account, and whether this client_id
 # was saved already. No row: no such conversation.
+# The column before last: whether one of the sender's recent messages here
+# was risky (then the safety hook reads them together with the new one).
+# The last, from the safety app: a mute, suspension or ban in force.
 SENDER_STATE_SQL = """
 SELECT c.ended_at, c.is_paused, p.id, p.left_at, p.is_removed, p.is_muted, u.is_active,
-       (SELECT m.id FROM chat_message m WHERE m.conversation_id = c.id AND m.client_id = %s)
+       (SELECT m.id FROM chat_message m WHERE m.conversation_id = c.id AND m.client_id = %s),
+       EXISTS (SELECT 1 FROM chat_message r WHERE r.conversation_id = c.id
+               AND r.seq > c.last_seq - %s AND r.sender_id = %s AND r.risk_level <> 'none'),
+       {silenced}
 FROM chat_conversation c
 LEFT JOIN chat_participant p ON p.conversation_id = c.id AND p.user_id = %s
 LEFT JOIN accounts_user u ON u.id = p.user_id
@@ -200,16 +215,33 @@ class _SenderState:
     participant_id: int | None
     already_saved: bool
     refusal: str
+    silenced: bool = False
+    earlier_risk: bool = False
 
 
 def _sender_state(conversation_id: int, user_id: int, client_id: str) -> _SenderState:
     """The sender's standing in the conversation, in one query inside the send's transaction."""
+    silenced_sql, silenced_params = safety_moderation.silenced_sql("u.id")
     with connection.cursor() as cursor:
-        cursor.execute(SENDER_STATE_SQL, [client_id, user_id, conversation_id])
+        cursor.execute(
+            SENDER_STATE_SQL.format(silenced=silenced_sql),
+            [client_id, RECENT_SEQS, user_id, *silenced_params, user_id, conversation_id],
+        )
         row = cursor.fetchone()
     if row is None:
         return _SenderState(None, False, _("You are not in this conversation."))
-    ended_at, is_paused, participant_id, left_at, is_removed, is_muted, is_active, saved = row
+    (
+        ended_at,
+        is_paused,
+        participant_id,
+        left_at,
+        is_removed,
+        is_muted,
+        is_active,
+        saved,
+        earlier_risk,
+        silenced,
+    ) = row
     refusal = ""
     if participant_id is None or left_at is not None or is_removed or not is_active:
         refusal = _("You are not in this conversation.")
@@ -219,7 +251,25 @@ def _sender_state(conversation_id: int, user_id: int, client_id: str) -> _Sender
         refusal = _("This chat is paused for a moment.")
     elif is_muted:
         refusal = _("You cannot send messages in this conversation right now.")
-    return _SenderState(participant_id, saved is not None, refusal)
+    return _SenderState(
+        participant_id, saved is not None, refusal, bool(silenced), bool(earlier_risk)
+    )
+
+
+def _earlier_texts(conversation_id: int, user_id: int) -> list[str]:
+    """The sender's last few messages here, oldest first, from the last ``RECENT_WINDOW``."""
+    since = timezone.now() - RECENT_WINDOW
+    bodies = list(
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            sender_id=user_id,
+            kind=Message.Kind.TEXT,
+            created_at__gte=since,
+        )
+        .order_by("-seq")
+        .values_list("body", flat=True)[:RECENT_MESSAGES]
+    )
+    return bodies[::-1]
 
 
 def _check_input(body: str, client_id: str) -> str:
@@ -260,6 +310,10 @@ def send_message(
                 return existing
         if state.refusal or not user.is_active:
             raise ChatError(state.refusal or _("You are not in this conversation."))
+        # Only a person under a mute, suspension or ban costs a second read.
+        refusal = safety_moderation.send_refusal(user) if state.silenced else None
+        if refusal:
+            raise ChatError(refusal)
         try:
             limits.check_send(user)
         except RateLimited as limited:
@@ -271,6 +325,8 @@ def send_message(
             source=SAFETY_SOURCE,
             source_id=conversation_id,
             author_id=int(user.pk),
+            earlier=lambda: _earlier_texts(conversation_id, int(user.pk)),
+            earlier_risk=state.earlier_risk,
         )
         try:
             with transaction.atomic():
@@ -292,6 +348,22 @@ def send_message(
             if existing is None:
                 raise
             return existing
+        if assessment.level == "imminent":
+            # The case the hook opened learns which message it was.
+            safety_actions.note_message_seq(SAFETY_SOURCE, conversation_id, seq)
+        # A peer asking a member for contact details, photos or a meeting
+        # raises a report; the recipients are read only when the text matches.
+        safety_moderation.screen_for_grooming(
+            text,
+            author_id=int(user.pk),
+            source=SAFETY_SOURCE,
+            source_id=conversation_id,
+            recipient_ids=Participant.objects.filter(
+                conversation_id=conversation_id, left_at__isnull=True, is_removed=False
+            )
+            .exclude(user_id=user.pk)
+            .values_list("user_id", flat=True),
+        )
         with connection.cursor() as cursor:
             cursor.execute(MARK_SENT_READ_SQL, [seq, state.participant_id, seq])
         _message_event(conversation_id, seq, origin)

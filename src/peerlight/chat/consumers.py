@@ -8,7 +8,9 @@ Protocol (JSON text frames; the route is ``chat/ws/<conversation_id>/``):
   "after": N}`` by ``{"type": "messages", "items": [{"seq", "html"}]}``
   frames of at most ``RESUME_BATCH`` items until nothing is left;
   ``{"type": "typing"}`` and ``{"type": "read", "seq": N}`` get no answer.
-- server → client: ``messages`` (new messages, rendered for this reader),
+- server → client: ``messages`` (new messages, rendered for this reader;
+  when the reader's own message was rated concern or above, it comes back
+  once with the safety card in it, just before its ack),
   ``typing`` (``name``, never to the typist), ``ended``; the socket closes
   with ``CLOSE_REFUSED`` when it may not (or may no longer) receive the
   conversation, and ``CLOSE_SIGNED_OUT`` when its person signs out or is
@@ -44,6 +46,7 @@ from peerlight.chat import access, actions, sending
 from peerlight.chat.models import Message
 from peerlight.chat.pooled import pooled
 from peerlight.chat.views import SAFETY_READERS, MessageView, build_message_views
+from peerlight.lib.crisis import crisis_info
 from peerlight.lib.events import conversation_group, serve_events_from, user_group
 
 if TYPE_CHECKING:
@@ -78,8 +81,12 @@ def _render(language: str | None, views: list[MessageView]) -> Rendered:
         return Rendered([], 0)
     template = get_template(MESSAGE_TEMPLATE)
     with translation.override(language or None):
+        crisis = (
+            crisis_info(translation.get_language()) if any(v.safety_card for v in views) else None
+        )
         items = [
-            {"seq": item.message.seq, "html": template.render({"item": item})} for item in views
+            {"seq": item.message.seq, "html": template.render({"item": item, "crisis": crisis})}
+            for item in views
         ]
     return Rendered(items, int(views[-1].message.seq))
 
@@ -124,6 +131,26 @@ def _messages_after(
         names.update(access.display_names(conversation))
     views = build_message_views(
         int(user.pk), messages, names=names, sees_risk=delivery.role in SAFETY_READERS
+    )
+    return _render(user.language, views)
+
+
+def _own_message_with_card(
+    user: User, conversation: Conversation, seq: int, names: dict[int, str]
+) -> Rendered | None:
+    """The sender's own message ``seq`` with the safety card, if it was rated concern or above."""
+    delivery = access.deliverable_after(int(user.pk), int(conversation.pk), seq - 1, 1)
+    if delivery is None:
+        return None
+    own = [
+        message
+        for message in delivery.messages
+        if message.seq == seq and message.sender_id == user.pk and message.risk_level != "none"
+    ]
+    if not own:
+        return None
+    views = build_message_views(
+        int(user.pk), own, names=names, sees_risk=delivery.role in SAFETY_READERS, card_seq=seq
     )
     return _render(user.language, views)
 
@@ -265,10 +292,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._error(gettext("That could not be read."), client_id)
             return
         try:
-            seq = await sending.send(user, conversation, body, client_id, origin=self.channel_name)
+            sent = await sending.send(
+                user, conversation, body, client_id, origin=self.channel_name
+            )
         except actions.ChatError as error:
             await self._error(error.message, client_id)
             return
+        seq = sent.seq
+        if sent.risk_level != "none":
+            # The member sees the safety card at once: their message comes
+            # back with it before the ack, so the client keeps this copy.
+            rendered = await pooled(_own_message_with_card)(
+                user, conversation, seq, self.message_names
+            )
+            if rendered is not None:
+                await self.send_json({"type": "messages", "items": rendered.items})
         # The client shows its own message already; it counts as delivered
         # when nothing lies between it and what this socket sent before.
         if seq == self.delivered_seq + 1:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from channels.db import database_sync_to_async
 from django.db import connection, transaction
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from peerlight.accounts.models import User
     from peerlight.chat.models import Conversation
 
-__all__ = ["send"]
+__all__ = ["Sent", "send"]
 
 # The most sends in one transaction: a bigger batch holds the write lock
 # (and delays the acks of its first sends) for longer.
@@ -49,30 +49,36 @@ class _Send:
     origin: str = ""
 
 
-def _seq(request: _Send) -> int:
-    return int(
-        actions.send_message(
-            request.user,
-            request.conversation,
-            request.body,
-            request.client_id,
-            origin=request.origin,
-        ).message.seq
+class Sent(NamedTuple):
+    """A committed message's ``seq``, and the level the safety hook gave it."""
+
+    seq: int
+    risk_level: str
+
+
+def _sent(request: _Send) -> Sent:
+    result = actions.send_message(
+        request.user,
+        request.conversation,
+        request.body,
+        request.client_id,
+        origin=request.origin,
     )
+    return Sent(int(result.message.seq), result.risk_level)
 
 
-def _write_batch(requests: list[_Send]) -> list[int | Exception]:
-    """Each send in its own savepoint of one transaction: its seq, or why it failed.
+def _write_batch(requests: list[_Send]) -> list[Sent | Exception]:
+    """Each send in its own savepoint of one transaction: what was sent, or why it failed.
 
     ``send_message``'s own ``atomic()`` becomes the savepoint, so a failure
     undoes that send alone, and its event is sent only if it was kept.
     Anything that fails the whole transaction (the commit itself) raises.
     """
-    results: list[int | Exception] = []
+    results: list[Sent | Exception] = []
     with transaction.atomic():
         for request in requests:
             try:
-                results.append(_seq(request))
+                results.append(_sent(request))
             except Exception as error:
                 results.append(error)
     return results
@@ -82,13 +88,13 @@ def _write_batch(requests: list[_Send]) -> list[int | Exception]:
 class _Batcher:
     """The sends waiting for the running transaction of one event loop to commit."""
 
-    waiting: list[tuple[_Send, asyncio.Future[int]]] = field(default_factory=list)
+    waiting: list[tuple[_Send, asyncio.Future[Sent]]] = field(default_factory=list)
     # Writes the queue until it is empty; a task of its own, so a socket
     # that closes meanwhile does not stop the others' sends.
     writer: asyncio.Task[None] | None = None
 
-    async def send(self, request: _Send) -> int:
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    async def send(self, request: _Send) -> Sent:
+        future: asyncio.Future[Sent] = asyncio.get_running_loop().create_future()
         self.waiting.append((request, future))
         if self.writer is None:
             self.writer = asyncio.create_task(self._write_all())
@@ -126,8 +132,8 @@ _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
 
 async def send(
     user: User, conversation: Conversation, body: str, client_id: str, *, origin: str = ""
-) -> int:
-    """Save a message through ``actions.send_message`` and return its seq once committed.
+) -> Sent:
+    """Save a message through ``actions.send_message``; once committed, its seq and risk level.
 
     ``origin`` is the sending socket's channel name, passed on in the event
     (``send_message``). Raises ``ChatError`` for refused input, like
@@ -135,7 +141,7 @@ async def send(
     """
     request = _Send(user, conversation, body, client_id, origin)
     if connection.vendor != "sqlite":
-        return await pooled(_seq)(request)
+        return await pooled(_sent)(request)
     loop = asyncio.get_running_loop()
     batcher = _batchers.get(loop)
     if batcher is None:

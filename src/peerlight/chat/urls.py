@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:conversation_id>/read/", views.read, name="read"),
     path("<int:conversation_id>/end/", views.end, name="end"),
     path("<int:conversation_id>/report/", views.report, name="report"),
+    path("<int:conversation_id>/escalate/", views.escalate, name="escalate"),
 ]

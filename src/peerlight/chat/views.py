@@ -30,6 +30,10 @@ from peerlight.accounts.views import form_methods
 from peerlight.chat import access, actions
 from peerlight.chat.forms import ReportForm, SendForm
 from peerlight.chat.models import Conversation, Message, Participant
+from peerlight.lib.crisis import crisis_info
+from peerlight.safety import actions as safety_actions
+from peerlight.safety import plans as safety_plans
+from peerlight.safety.escalations import open_case_for_source
 from peerlight.safety.reasons import describe_reasons
 
 MASKED_EXPLANATION = gettext_lazy(
@@ -58,26 +62,39 @@ class MessageView:
     sender_name: str
     notice: str
     risk_reasons: tuple[str, ...]
+    # The sender's own risky message, just sent: the safety card goes with it.
+    safety_card: bool = False
 
 
 def message_views(
-    viewer: User, conversation: Conversation, messages: Sequence[Message]
+    viewer: User, conversation: Conversation, messages: Sequence[Message], *, card_seq: int = 0
 ) -> list[MessageView]:
     names = access.display_names(conversation)
     role = Participant.objects.filter(conversation=conversation, user=viewer).values_list(
         "role", flat=True
     )
     return build_message_views(
-        int(viewer.pk), messages, names=names, sees_risk=bool(set(role) & SAFETY_READERS)
+        int(viewer.pk),
+        messages,
+        names=names,
+        sees_risk=bool(set(role) & SAFETY_READERS),
+        card_seq=card_seq,
     )
 
 
 def build_message_views(
-    viewer_id: int, messages: Sequence[Message], *, names: dict[int, str], sees_risk: bool
+    viewer_id: int,
+    messages: Sequence[Message],
+    *,
+    names: dict[int, str],
+    sees_risk: bool,
+    card_seq: int = 0,
 ) -> list[MessageView]:
     """The messages as the reader ``viewer_id`` sees them, from names and role already read.
 
     ``sees_risk``: the reader's role is one of ``SAFETY_READERS``.
+    ``card_seq``: the reader's own message just sent; if the safety check
+    rated it concern or above, the safety card is shown with it.
     """
     return [
         MessageView(
@@ -90,6 +107,10 @@ def build_message_views(
             risk_reasons=describe_reasons(message.risk_reasons)
             if sees_risk and message.sender_id != viewer_id and message.risk_level != "none"
             else (),
+            safety_card=bool(card_seq)
+            and message.seq == card_seq
+            and message.sender_id == viewer_id
+            and message.risk_level != "none",
         )
         for message in messages
     ]
@@ -101,15 +122,18 @@ def render_messages(
     messages: Sequence[Message],
     *,
     language: str | None = None,
+    card_seq: int = 0,
 ) -> str:
     """The HTML of ``messages`` as ``viewer`` sees them (their name shows as "You").
 
-    Rendered in the active language, or in ``language`` when given.
+    Rendered in the active language, or in ``language`` when given; with
+    ``card_seq``, see ``build_message_views``.
     """
     with translation.override(language or translation.get_language()):
+        crisis = crisis_info(translation.get_language()) if card_seq else None
         parts = [
-            render_to_string("chat/conversation.html#message", {"item": item})
-            for item in message_views(viewer, conversation, messages)
+            render_to_string("chat/conversation.html#message", {"item": item, "crisis": crisis})
+            for item in message_views(viewer, conversation, messages, card_seq=card_seq)
         ]
     # Each part is the output of an autoescaping template; joining keeps it safe.
     return mark_safe("".join(parts))  # noqa: S308
@@ -148,6 +172,7 @@ def _page(
     )
     if form is None:
         form = SendForm(initial={"client_id": _fresh_client_id(), "after": last_seq})
+    plan_share, shared_plans = safety_plans.for_chat(user, int(conversation.pk))
     context = {
         "conversation": conversation,
         "others": [name for user_id, name in names.items() if user_id != user.pk],
@@ -158,10 +183,37 @@ def _page(
         "can_send": can_send,
         "participant": participant,
         "show_safety_card": access.last_risk_level(user, conversation) != "none",
+        "peer_safety": _peer_safety(user, conversation, participant),
         "context_url": _safe_context_url(conversation),
         "total_unread": access.total_unread(user),
+        "plan_share": plan_share,
+        "shared_plans": shared_plans,
     }
     return render(request, "chat/conversation.html", context, status=status)
+
+
+def _latest_risk_from_others(user: User, conversation: Conversation) -> Message | None:
+    return (
+        Message.objects.filter(conversation=conversation, kind=Message.Kind.TEXT)
+        .exclude(sender=user)
+        .exclude(risk_level="none")
+        .order_by("-seq")
+        .first()
+    )
+
+
+def _peer_safety(
+    user: User, conversation: Conversation, participant: Participant
+) -> dict[str, Any] | None:
+    """What a peer sees of the safety side: the latest risk, the protocol, the case if open."""
+    if participant.role not in SAFETY_READERS:
+        return None
+    latest = _latest_risk_from_others(user, conversation)
+    return {
+        "level": latest.risk_level if latest else "",
+        "reasons": describe_reasons(latest.risk_reasons) if latest else (),
+        "case": open_case_for_source(actions.SAFETY_SOURCE, int(conversation.pk)),
+    }
 
 
 @require_safe
@@ -237,7 +289,9 @@ def _sent(
             flash.info(request, MASKED_EXPLANATION)
         return redirect(reverse("chat:conversation", args=[chat.pk]) + "#latest")
     context = {
-        "message_html": render_messages(request.user, chat, [sent.message]),
+        "message_html": render_messages(
+            request.user, chat, [sent.message], card_seq=int(sent.message.seq)
+        ),
         "client_id": _fresh_client_id(),
         "masked": sent.masked,
         "explanation": MASKED_EXPLANATION,
@@ -325,3 +379,41 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         for chat, unread in rows
     ]
     return render(request, "chat/inbox.html", {"items": items})
+
+
+@require_POST
+@login_required
+def escalate(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponseBase:
+    """A peer asks the on-call coordinator to step in; pressing again adds to the open case.
+
+    Only a peer in the chat (``SAFETY_READERS``) may: the member sees 403.
+    The person at risk is the author of the latest message the safety check
+    flagged, or else the member(s) of the chat.
+    """
+    chat = access.get_conversation_for(request.user, conversation_id)
+    participant = access.participant_for(int(request.user.pk), int(chat.pk))
+    if participant is None or participant.role not in SAFETY_READERS:
+        return HttpResponse(_("Only the peer in this chat can do that."), status=403)
+    latest = _latest_risk_from_others(request.user, chat)
+    if latest is not None:
+        person_id = latest.sender_id
+    else:
+        person_id = (
+            Participant.objects.filter(conversation=chat, role=Participant.Role.MEMBER)
+            .exclude(user=request.user)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+    safety_actions.raise_risk(
+        person_id=person_id,
+        source=actions.SAFETY_SOURCE,
+        source_id=int(chat.pk),
+        level=latest.risk_level if latest is not None else "concern",
+        reasons=list(latest.risk_reasons) if latest is not None else [],
+        raised_by=request.user,
+        message_seq=int(latest.seq) if latest is not None else None,
+    )
+    flash.success(
+        request, _("The on-call coordinator has been alerted. Keep talking; you are not alone.")
+    )
+    return redirect(reverse("chat:conversation", args=[chat.pk]) + "#peer-safety")

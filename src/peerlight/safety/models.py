@@ -1,4 +1,4 @@
-"""Reports and blocks. Escalations, safety plans and moderation arrive with the safety issue.
+"""Reports and blocks; the other parts of the app add their models at the end.
 
 The safety app knows nothing of where a reported thing lives beyond a
 ``source`` label and an id ("chat.conversation", 42).
@@ -28,12 +28,23 @@ class Report(models.Model):
         INAPPROPRIATE = "inappropriate", _("Sexual or inappropriate messages")
         SPAM = "spam", _("Spam or selling")
         SAFETY = "safety", _("I am worried about their safety")
+        GROOMING = "grooming", _("Trying to win my trust to take advantage of me")
         OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("report status", "Open")
         REVIEWING = "reviewing", pgettext_lazy("report status", "In review")
         CLOSED = "closed", pgettext_lazy("report status", "Closed")
+
+    class Outcome(models.TextChoices):
+        """What was done about a report when it was closed (``ModerationAction.Kind`` + none)."""
+
+        NONE = "none", _("No action")
+        NOTE = "note", _("Note")
+        WARN = "warn", _("Warning")
+        MUTE = "mute", _("Mute")
+        SUSPEND = "suspend", _("Suspension")
+        BAN = "ban", _("Ban")
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -63,6 +74,23 @@ class Report(models.Model):
         blank=True,
         related_name="+",
     )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    # Raised by the system (grooming detection), not by a person: the codes
+    # of what was seen, never the words, and how many messages showed it.
+    is_automatic = models.BooleanField(default=False)
+    reason_codes = models.JSONField(default=list, blank=True)
+    hits = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            # One automatic report per person and place while it is open;
+            # further hits raise its counter instead.
+            models.UniqueConstraint(
+                fields=["source", "source_id", "reported"],
+                condition=models.Q(is_automatic=True, status__in=["open", "reviewing"]),
+                name="safety_one_open_automatic_report",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Report {self.pk}"
@@ -86,3 +114,9 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"Block {self.pk}"
+
+
+# The rest of the app's models live beside this file, one module per part.
+from peerlight.safety.escalation_models import *  # noqa: E402, F403
+from peerlight.safety.moderation_models import *  # noqa: E402, F403
+from peerlight.safety.plan_models import *  # noqa: E402, F403
