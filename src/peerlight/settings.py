@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "peerlight.peers",
     "peerlight.chat",
     "peerlight.support",
+    "peerlight.directory",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,16 @@ PEERLIGHT_SAFETY_FALLBACK_EMAIL = env_str("PEERLIGHT_SAFETY_FALLBACK_EMAIL", "")
 # (an e-mail address or a sentence); the sender address when empty.
 PEERLIGHT_APPEALS_CONTACT = env_str("PEERLIGHT_APPEALS_CONTACT", "")
 
+# --- Finding help: the resource directory ---------------------------------
+
+# The zone a directory's opening hours are in when a record gives only a UTC
+# offset (HSDS 3.0 keeps no zone name); an IANA name.
+PEERLIGHT_DIRECTORY_TIME_ZONE = env_str("PEERLIGHT_DIRECTORY_TIME_ZONE", "")
+# Listings not verified for this many days are flagged for the coordinators.
+PEERLIGHT_DIRECTORY_VERIFY_DAYS = env_int("PEERLIGHT_DIRECTORY_VERIFY_DAYS", 180, minimum=1)
+# Days after a peer shares a service until the member is asked how it went.
+PEERLIGHT_REFERRAL_FOLLOW_UP_DAYS = env_int("PEERLIGHT_REFERRAL_FOLLOW_UP_DAYS", 7, minimum=1)
+
 # --- Accounts and sessions ------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
@@ -315,6 +326,7 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("PEERLIGHT_TIME_ZONE", "America/New_York")
+PEERLIGHT_DIRECTORY_TIME_ZONE = PEERLIGHT_DIRECTORY_TIME_ZONE or TIME_ZONE
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------

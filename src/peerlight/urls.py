@@ -15,6 +15,8 @@ urlpatterns = [
     path("chat/", include("peerlight.chat.urls")),
     path("peers/", include("peerlight.peers.urls")),
     path("safety/", include("peerlight.safety.urls")),
+    path("directory/", include("peerlight.directory.urls")),
+    path("api/hsds/", include("peerlight.directory.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,1 @@
+"""Find help: the HSDS 3.0 resource directory, its search, and referrals that are followed up."""
