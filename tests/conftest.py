@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django.fixtures import Settings as SettingsWrapper
+from pytest_django.plugin import DjangoDbBlocker
 
 from peerlight.accounts.guards import SUDO_SESSION_KEY
 from peerlight.accounts.models import STAFF_ROLES, Role, RoleGrant, User
@@ -68,7 +70,9 @@ def _fast_password_hashing(settings: SettingsWrapper) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _close_stray_connections(django_db_setup: None) -> Iterator[None]:
+def _close_stray_connections(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[None]:
     """Let connections left by finished worker threads go before the test database is dropped.
 
     Threads of event loops that tests made and closed (the chat's pooled
@@ -77,6 +81,14 @@ def _close_stray_connections(django_db_setup: None) -> Iterator[None]:
     """
     yield
     gc.collect()
+    if connection.vendor == "postgresql":
+        # Threads that are still running (a live server's, a dispatcher's)
+        # keep theirs: end those sessions so the test database can go.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture(autouse=True)
