@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from peerlight import safety
 from peerlight.audit.actions import record_change
 from peerlight.chat import limits
+from peerlight.chat.cards import Card
 from peerlight.chat.masking import mask_contact_details
 from peerlight.chat.models import Conversation, Message, Participant
 from peerlight.chat.signals import conversation_ended
@@ -47,6 +48,7 @@ __all__ = [
     "leave_conversation",
     "mark_read",
     "notify_typing",
+    "post_card",
     "post_notice",
     "report_and_block",
     "send_message",
@@ -382,6 +384,59 @@ def _existing(conversation_id: int, client_id: str, user: User) -> SentMessage |
         # A client id is the sender's own; someone else's is refused, not revealed.
         raise ChatError(_("The message could not be sent. Please reload the page and try again."))
     return SentMessage(message, False, tuple(message.masked), message.risk_level)
+
+
+def post_card(user: User, conversation: Conversation, card: Card, client_id: str) -> SentMessage:
+    """Post ``card`` (built by an app, see ``chat.cards``) as a message from ``user``.
+
+    The same path as ``send_message``: the sender must be present in an open,
+    unpaused chat and not muted or silenced (``ChatError`` otherwise, nothing
+    saved), the rate limit counts it, the next ``seq`` is taken, the card
+    counts as read by its sender, and ``chat.message`` goes out after commit.
+    A retry with the same ``client_id`` returns the card already posted
+    (``created`` False). The card is neither masked nor passed to the safety
+    hook: it holds the app's data, not the sender's words.
+    """
+    if not CLIENT_ID.match(client_id or ""):
+        raise ValueError("A card needs a client id of letters, digits, '-' or '_'.")
+    if not isinstance(card, Card):
+        raise TypeError("post_card takes a chat.cards.Card.")
+    conversation_id = int(conversation.pk)
+    with transaction.atomic():
+        state = _sender_state(conversation_id, int(user.pk), client_id)
+        if state.already_saved:
+            existing = _existing(conversation_id, client_id, user)
+            if existing is not None:
+                return existing
+        if state.refusal or not user.is_active:
+            raise ChatError(state.refusal or _("You are not in this conversation."))
+        refusal = safety_moderation.send_refusal(user) if state.silenced else None
+        if refusal:
+            raise ChatError(refusal)
+        try:
+            limits.check_send(user)
+        except RateLimited as limited:
+            raise ChatError(limited.message()) from None
+        try:
+            with transaction.atomic():
+                seq = _next_seq(conversation_id)
+                message = Message.objects.create(
+                    conversation=conversation,
+                    seq=seq,
+                    client_id=client_id,
+                    sender=user,
+                    kind=Message.Kind.CARD,
+                    body=card.to_body(),
+                )
+        except IntegrityError:
+            existing = _existing(conversation_id, client_id, user)
+            if existing is None:
+                raise
+            return existing
+        with connection.cursor() as cursor:
+            cursor.execute(MARK_SENT_READ_SQL, [seq, state.participant_id, seq])
+        _message_event(conversation_id, seq)
+    return SentMessage(message, True, (), "none")
 
 
 def post_notice(conversation: Conversation, code: str) -> Message:

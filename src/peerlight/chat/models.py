@@ -86,6 +86,9 @@ class Message(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", _("Message")
         SYSTEM = "system", _("Notice")
+        # A card built by an app from structured data (``chat.cards``); its
+        # body is JSON {title, lines, url}, not words a person typed.
+        CARD = "card", _("Card")
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"

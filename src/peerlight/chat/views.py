@@ -27,7 +27,8 @@ from django.views.decorators.http import require_POST, require_safe
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required
 from peerlight.accounts.models import User
 from peerlight.accounts.views import form_methods
-from peerlight.chat import access, actions
+from peerlight.chat import access, actions, tools
+from peerlight.chat.cards import Card, card_from_body
 from peerlight.chat.forms import ReportForm, SendForm
 from peerlight.chat.models import Conversation, Message, Participant
 from peerlight.lib.crisis import crisis_info
@@ -64,6 +65,12 @@ class MessageView:
     risk_reasons: tuple[str, ...]
     # The sender's own risky message, just sent: the safety card goes with it.
     safety_card: bool = False
+    # A card posted by an app (``chat.cards``); None for every other kind.
+    card: Card | None = None
+
+    @property
+    def is_card(self) -> bool:
+        return self.message.kind == Message.Kind.CARD
 
 
 def message_views(
@@ -111,6 +118,7 @@ def build_message_views(
             and message.seq == card_seq
             and message.sender_id == viewer_id
             and message.risk_level != "none",
+            card=card_from_body(message.body) if message.kind == Message.Kind.CARD else None,
         )
         for message in messages
     ]
@@ -188,6 +196,7 @@ def _page(
         "total_unread": access.total_unread(user),
         "plan_share": plan_share,
         "shared_plans": shared_plans,
+        "peer_tools": tools.tools_for(participant),
     }
     return render(request, "chat/conversation.html", context, status=status)
 
