@@ -91,12 +91,22 @@ class TaxonomyTerm(HsdsRecord):
     name = models.TextField()
     description = models.TextField()
     parent = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     # HSDS's free-text taxonomy name, beside the link to the taxonomy record.
     taxonomy = _text()
     taxonomy_detail = models.ForeignKey(
-        Taxonomy, on_delete=models.CASCADE, null=True, blank=True, related_name="terms"
+        Taxonomy,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="terms",
     )
     language = _text()
     term_uri = _text()
@@ -118,7 +128,12 @@ class Organization(HsdsRecord):
     logo = _text()
     uri = _text()
     parent_organization = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="children",
     )
 
 
@@ -126,6 +141,7 @@ class OrganizationIdentifier(HsdsRecord):
     organization = models.ForeignKey(
         "Organization",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="organization_identifiers",
@@ -137,7 +153,12 @@ class OrganizationIdentifier(HsdsRecord):
 
 class Program(HsdsRecord):
     organization = models.ForeignKey(
-        "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="programs"
+        "Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="programs",
     )
     name = models.TextField()
     alternate_name = _text()
@@ -152,10 +173,20 @@ class Service(HsdsRecord):
         TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
 
     organization = models.ForeignKey(
-        "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="services"
+        "Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="services",
     )
     program = models.ForeignKey(
-        Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="services"
+        Program,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="services",
     )
     name = models.TextField()
     alternate_name = _text()
@@ -181,7 +212,11 @@ class Service(HsdsRecord):
     last_modified = _text()
 
     class Meta:
-        indexes = [models.Index(fields=["assured_date"], name="directory_service_assured")]
+        indexes = [
+            models.Index(fields=["assured_date"], name="directory_service_assured"),
+            # The API's services in name order, paged by (name, id).
+            models.Index(fields=["name", "id"], name="directory_service_name_id"),
+        ]
 
 
 class Location(HsdsRecord):
@@ -193,7 +228,12 @@ class Location(HsdsRecord):
     location_type = models.TextField(default=Type.PHYSICAL)
     url = _text()
     organization = models.ForeignKey(
-        "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="locations"
+        "Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="locations",
     )
     name = _text()
     alternate_name = _text()
@@ -204,11 +244,18 @@ class Location(HsdsRecord):
     external_identifier = _text()
     external_identifier_type = _text()
 
+    class Meta:
+        # The API's locations within a bounding box.
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="directory_location_lat_lon"),
+        ]
+
 
 class ServiceAtLocation(HsdsRecord):
     service = models.ForeignKey(
         "Service",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="service_at_locations",
@@ -216,6 +263,7 @@ class ServiceAtLocation(HsdsRecord):
     location = models.ForeignKey(
         "Location",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="service_at_locations",
@@ -225,7 +273,12 @@ class ServiceAtLocation(HsdsRecord):
 
 class Address(HsdsRecord):
     location = models.ForeignKey(
-        "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
+        "Location",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="addresses",
     )
     attention = _text()
     address_1 = models.TextField()
@@ -240,20 +293,36 @@ class Address(HsdsRecord):
 
 class Contact(HsdsRecord):
     organization = models.ForeignKey(
-        "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
+        "Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="contacts",
     )
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="contacts",
     )
     service_at_location = models.ForeignKey(
         "ServiceAtLocation",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="contacts",
     )
     location = models.ForeignKey(
-        "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
+        "Location",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="contacts",
     )
     name = _text()
     title = _text()
@@ -263,19 +332,44 @@ class Contact(HsdsRecord):
 
 class Phone(HsdsRecord):
     location = models.ForeignKey(
-        "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+        "Location",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="phones",
     )
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="phones",
     )
     organization = models.ForeignKey(
-        "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+        "Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="phones",
     )
     contact = models.ForeignKey(
-        "Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+        "Contact",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="phones",
     )
     service_at_location = models.ForeignKey(
-        "ServiceAtLocation", on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+        "ServiceAtLocation",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="phones",
     )
     number = models.TextField()
     extension = _number()
@@ -285,13 +379,28 @@ class Phone(HsdsRecord):
 
 class Language(HsdsRecord):
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="languages",
     )
     location = models.ForeignKey(
-        "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
+        "Location",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="languages",
     )
     phone = models.ForeignKey(
-        "Phone", on_delete=models.CASCADE, null=True, blank=True, related_name="languages"
+        "Phone",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="languages",
     )
     name = _text()
     # An ISO 639 code as the data gives it ("en", "spa"); search folds both forms.
@@ -301,14 +410,25 @@ class Language(HsdsRecord):
 
 class Schedule(HsdsRecord):
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="schedules",
     )
     location = models.ForeignKey(
-        "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="schedules"
+        "Location",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="schedules",
     )
     service_at_location = models.ForeignKey(
         "ServiceAtLocation",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="schedules",
@@ -363,7 +483,12 @@ class Schedule(HsdsRecord):
 
 class CostOption(HsdsRecord):
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="cost_options"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="cost_options",
     )
     valid_from = _text()
     valid_to = _text()
@@ -375,7 +500,12 @@ class CostOption(HsdsRecord):
 
 class ServiceArea(HsdsRecord):
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="service_areas"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="service_areas",
     )
     name = _text()
     description = _text()
@@ -386,7 +516,12 @@ class ServiceArea(HsdsRecord):
 
 class Accessibility(HsdsRecord):
     location = models.ForeignKey(
-        "Location", on_delete=models.CASCADE, null=True, blank=True, related_name="accessibility"
+        "Location",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="accessibility",
     )
     description = _text()
     details = _text()
@@ -398,10 +533,20 @@ class Accessibility(HsdsRecord):
 
 class Funding(HsdsRecord):
     organization = models.ForeignKey(
-        "Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="funding"
+        "Organization",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="funding",
     )
     service = models.ForeignKey(
-        "Service", on_delete=models.CASCADE, null=True, blank=True, related_name="funding"
+        "Service",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="funding",
     )
     source = _text()
 
@@ -410,6 +555,7 @@ class RequiredDocument(HsdsRecord):
     service = models.ForeignKey(
         "Service",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="required_documents",
@@ -423,7 +569,12 @@ class Attribute(HsdsRecord):
 
     link_id = models.UUIDField(null=True, blank=True)
     taxonomy_term = models.ForeignKey(
-        TaxonomyTerm, on_delete=models.CASCADE, null=True, blank=True, related_name="attributes"
+        TaxonomyTerm,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="attributes",
     )
     link_type = _text()
     link_entity = _text()
@@ -584,10 +735,13 @@ class Referral(models.Model):
         related_name="referrals_made",
     )
     created_at = models.DateTimeField(default=timezone.now)
-    # When the member is asked how it went; the worker asks then.
+    # From when the member is asked how it went (on their pages; "ask me
+    # later" moves it on).
     follow_up_at = models.DateTimeField(db_index=True)
+    # When the worker asked by e-mail (once at most).
     asked_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
+    # When the member answered. Set with no outcome: they chose "don't ask again".
     outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -598,7 +752,19 @@ class Referral(models.Model):
                 name="directory_referral_once_per_chat",
             )
         ]
-        indexes = [models.Index(fields=["service", "outcome"], name="directory_referral_outcome")]
+        indexes = [
+            models.Index(fields=["service", "outcome"], name="directory_referral_outcome"),
+            # The question on every page of a signed-in member: their open
+            # referrals by follow-up date (``referrals.next_question``).
+            models.Index(
+                fields=["member", "follow_up_at"],
+                condition=models.Q(outcome_at__isnull=True),
+                name="directory_referral_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Referral {self.pk}"
+
+
+from peerlight.directory.search_models import *  # noqa: E402,F403
