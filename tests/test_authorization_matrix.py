@@ -20,7 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from peerlight.accounts.models import User
 from peerlight.chat import actions as chat_actions
 from peerlight.chat.models import Conversation, Participant
+from peerlight.directory.models import Service
 from peerlight.safety.models import Escalation, Report
+from tests.directory.factories import make_service
 
 PERSONAS = ("anonymous", "member", "peer_supporter", "coordinator", "researcher", "admin_user")
 
@@ -104,6 +106,22 @@ NOBODYS_REQUEST = Expect(
 NOBODYS_REQUEST_POST = Expect(
     anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"request_id": 999999}
 )
+
+NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+def _directory_service(people: dict[str, User]) -> dict[str, Any]:
+    """A service of the directory (made once)."""
+    service = Service.objects.first() or make_service(index=False)
+    return {"service_id": service.id}
+
+
+def _nothing_named(argument: str) -> Expect:
+    """A public page of one record, asked for a record that does not exist."""
+    return Expect(
+        anonymous=NOT_FOUND, member=NOT_FOUND, kwargs=lambda people: {argument: NO_SUCH_UUID}
+    )
+
 
 TABLE: dict[str, Expect] = {
     "home": PUBLIC,
@@ -270,6 +288,53 @@ TABLE: dict[str, Expect] = {
     "safety:plan_share": CHAT_POST_ONLY,
     "safety:plan_shared": Expect(
         anonymous=LOGIN, member=NOT_FOUND, kwargs=lambda people: {"share_id": 999999}
+    ),
+    # Finding help: the directory's pages are public; notes are peers', curation coordinators'.
+    "directory:search": PUBLIC,
+    "directory:service": Expect(anonymous=OK, member=OK, kwargs=_directory_service),
+    "directory:report": Expect(anonymous=OK, member=OK, kwargs=_directory_service),
+    "directory:add_note": Expect(
+        anonymous=LOGIN, member=NOT_FOUND, peer_supporter=OK, kwargs=_directory_service
+    ),
+    "directory:edit_service": Expect(
+        anonymous=LOGIN, member=NOT_FOUND, coordinator=OK, kwargs=_directory_service
+    ),
+    "directory:verify_service": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=_directory_service
+    ),
+    "directory:curation": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "directory:notes_queue": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "directory:reports_queue": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "directory:review_note": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"note_id": 1}
+    ),
+    "directory:close_report": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"report_id": 1}
+    ),
+    # Finding help: referrals.
+    "directory:referral_index": MEMBERS,
+    "directory:referral_answer": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"referral_id": 999999}
+    ),
+    "directory:referral_share": Expect(
+        anonymous=LOGIN, member=NOT_FOUND, peer_supporter=OK, kwargs=_chat_kwargs
+    ),
+    "directory:referral_report": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    # The HSDS API: public reads; an id that names nothing is a 404.
+    "hsds_root": PUBLIC,
+    "hsds_openapi": PUBLIC,
+    "hsds_services": PUBLIC,
+    "hsds_organizations": PUBLIC,
+    "hsds_service_at_locations": PUBLIC,
+    "hsds_taxonomies": PUBLIC,
+    "hsds_taxonomy_terms": PUBLIC,
+    "hsds_service": _nothing_named("service_id"),
+    "hsds_organization": _nothing_named("organization_id"),
+    "hsds_service_at_location": _nothing_named("at_location_id"),
+    "hsds_taxonomy": _nothing_named("taxonomy_id"),
+    "hsds_taxonomy_term": _nothing_named("term_id"),
+    "hsds_not_found": Expect(
+        anonymous=NOT_FOUND, member=NOT_FOUND, kwargs=lambda people: {"rest": "nowhere"}
     ),
 }
 

@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peerlight.lib.context.page_shell",
                 "peerlight.safety.context.escalation_banner",
+                "peerlight.directory.context.referral_follow_up",
             ],
         },
     },

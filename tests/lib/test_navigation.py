@@ -132,17 +132,21 @@ def test_work_links_follow_the_persons_roles(
     member: User, peer_supporter: User, coordinator: User
 ) -> None:
     assert labels(work_links(AnonymousUser())) == []
-    assert labels(work_links(member)) == ["Your chats"]
+    assert labels(work_links(member)) == ["Your chats", "Services shared with you"]
     assert labels(work_links(peer_supporter)) == [
         "Your chats",
         "Your peer dashboard",
         "Your peer profile",
+        "Services shared with you",
     ]
     assert labels(work_links(coordinator)) == [
         "Your chats",
         "Live queue and service levels",
         "Reports",
         "Peer supporters",
+        "Services shared with you",
+        "Directory curation",
+        "Referral outcomes",
     ]
 
 

@@ -179,6 +179,9 @@ WORK_LINKS = (
     ("support:queue", _("Live queue and service levels"), ("coordinator",)),
     ("safety:reports", _("Reports"), ("coordinator",)),
     ("peers:staff_list", _("Peer supporters"), ("coordinator", "admin")),
+    ("directory:referral_index", _("Services shared with you"), ()),
+    ("directory:curation", _("Directory curation"), ("coordinator",)),
+    ("directory:referral_report", _("Referral outcomes"), ("coordinator",)),
 )
 
 
