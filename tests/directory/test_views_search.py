@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from peerlight.accounts.models import User
-from peerlight.directory import views
+from peerlight.directory import search, views
 from tests.conftest import post_with_csrf
 from tests.directory.factories import make_service, make_term, weekly
 
@@ -194,6 +194,22 @@ def test_it_pages_through_results(
     assert len(names(second)) == 1
     assert 'href="?q=peer&amp;page=1" rel="prev"' in second
     assert set(names(first)) | set(names(second)) == {f"Peer Line {n}" for n in range(3)}
+
+
+def test_an_estimated_total_says_about_and_paging_stops_where_results_do(
+    anonymous: Client, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = make_service("Support Services Hub")
+
+    def many(query: search.Query) -> search.Results:
+        hits = [search.Hit(service.id, None, 1.0)]
+        return search.Results(hits, 50_000, query.page, query.per_page, total_exact=False)
+
+    monkeypatch.setattr(search, "search", many)
+    html = anonymous.get(SEARCH, {"q": "support"}).content.decode()
+    assert "About 50000 services found" in html
+    pages = search.MAX_RESULTS // views.RESULTS_PER_PAGE
+    assert f"Page 1 of {pages}" in html
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999"])

@@ -89,6 +89,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 def _paging(request: HttpRequest, results: search.Results) -> dict[str, Any]:
     pages = max(1, math.ceil(results.total / results.per_page)) if results.per_page else 1
+    # No search reaches past MAX_RESULTS: a common word's later pages would be empty.
+    if results.per_page:
+        pages = min(pages, max(1, search.MAX_RESULTS // results.per_page))
     kept = request.GET.copy()
     kept.pop("page", None)
     base = kept.urlencode()
