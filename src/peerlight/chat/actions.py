@@ -305,21 +305,9 @@ def send_message(
     body = _check_input(body, client_id)
     conversation_id = int(conversation.pk)
     with transaction.atomic():
-        state = _sender_state(conversation_id, int(user.pk), client_id)
-        if state.already_saved:
-            existing = _existing(conversation_id, client_id, user)
-            if existing is not None:
-                return existing
-        if state.refusal or not user.is_active:
-            raise ChatError(state.refusal or _("You are not in this conversation."))
-        # Only a person under a mute, suspension or ban costs a second read.
-        refusal = safety_moderation.send_refusal(user) if state.silenced else None
-        if refusal:
-            raise ChatError(refusal)
-        try:
-            limits.check_send(user)
-        except RateLimited as limited:
-            raise ChatError(limited.message()) from None
+        state, existing = _admit(user, conversation_id, client_id)
+        if existing is not None:
+            return existing
         text, masked = mask_contact_details(body, allowed_numbers=_crisis_numbers())
         assessment = safety.assess_message(
             text,
@@ -372,6 +360,33 @@ def send_message(
     return SentMessage(message, True, masked, assessment.level)
 
 
+def _admit(
+    user: User, conversation_id: int, client_id: str
+) -> tuple[_SenderState, SentMessage | None]:
+    """May ``user`` post here now? The sender's state, and the message already
+    saved under ``client_id`` (a retry) if there is one.
+
+    Raises ``ChatError`` for a sender who is not present, is silenced, or
+    sends too fast. Runs inside the caller's transaction.
+    """
+    state = _sender_state(conversation_id, int(user.pk), client_id)
+    if state.already_saved:
+        existing = _existing(conversation_id, client_id, user)
+        if existing is not None:
+            return state, existing
+    if state.refusal or not user.is_active:
+        raise ChatError(state.refusal or _("You are not in this conversation."))
+    # Only a person under a mute, suspension or ban costs a second read.
+    refusal = safety_moderation.send_refusal(user) if state.silenced else None
+    if refusal:
+        raise ChatError(refusal)
+    try:
+        limits.check_send(user)
+    except RateLimited as limited:
+        raise ChatError(limited.message()) from None
+    return state, None
+
+
 def _existing(conversation_id: int, client_id: str, user: User) -> SentMessage | None:
     message = (
         Message.objects.filter(conversation_id=conversation_id, client_id=client_id)
@@ -403,20 +418,9 @@ def post_card(user: User, conversation: Conversation, card: Card, client_id: str
         raise TypeError("post_card takes a chat.cards.Card.")
     conversation_id = int(conversation.pk)
     with transaction.atomic():
-        state = _sender_state(conversation_id, int(user.pk), client_id)
-        if state.already_saved:
-            existing = _existing(conversation_id, client_id, user)
-            if existing is not None:
-                return existing
-        if state.refusal or not user.is_active:
-            raise ChatError(state.refusal or _("You are not in this conversation."))
-        refusal = safety_moderation.send_refusal(user) if state.silenced else None
-        if refusal:
-            raise ChatError(refusal)
-        try:
-            limits.check_send(user)
-        except RateLimited as limited:
-            raise ChatError(limited.message()) from None
+        state, existing = _admit(user, conversation_id, client_id)
+        if existing is not None:
+            return existing
         try:
             with transaction.atomic():
                 seq = _next_seq(conversation_id)

@@ -34,6 +34,7 @@ from peerlight.chat.masking import mask_contact_details
 from peerlight.directory import access, search
 from peerlight.directory.forms import DAYS
 from peerlight.directory.models import (
+    EDITABLE_SERVICE_FIELDS,
     InfoReport,
     Metadata,
     PeerNote,
@@ -61,24 +62,7 @@ REPORT_IP = ratelimit.Policy("directory-report-ip", limit=30, period=60 * 60)
 REPORT_PERSON = ratelimit.Policy("directory-report-person", limit=10, period=60 * 60)
 NOTE_AUTHOR = ratelimit.Policy("directory-note-author", limit=20, period=60 * 60)
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "alternate_name",
-        "status",
-        "description",
-        "eligibility_description",
-        "minimum_age",
-        "maximum_age",
-        "fees_description",
-        "application_process",
-        "wait_time",
-        "interpretation_services",
-        "url",
-        "email",
-        "alert",
-    }
-)
+EDITABLE_FIELDS = frozenset(EDITABLE_SERVICE_FIELDS)
 PHONE_FIELDS = ("number", "extension", "type", "description")
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from peerlight.directory import places
-from peerlight.directory.models import InfoReport, Service
+from peerlight.directory.models import EDITABLE_SERVICE_FIELDS, InfoReport, Service
 from peerlight.directory.presenters import WeekHours
 from peerlight.directory.search import MAX_PER_PAGE, Query
 from peerlight.lib.forms import PlainForm
@@ -350,22 +350,7 @@ class ServiceForm(PlainForm):
     # someone else since then is not silently overwritten.
     version = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
-    FIELDS = (
-        "name",
-        "alternate_name",
-        "status",
-        "description",
-        "eligibility_description",
-        "minimum_age",
-        "maximum_age",
-        "fees_description",
-        "application_process",
-        "wait_time",
-        "interpretation_services",
-        "url",
-        "email",
-        "alert",
-    )
+    FIELDS = EDITABLE_SERVICE_FIELDS
 
     def clean_name(self) -> str:
         name = " ".join(str(self.cleaned_data["name"]).split())

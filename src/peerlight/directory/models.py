@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "EDITABLE_SERVICE_FIELDS",
     "HSDS_MODELS",
     "Accessibility",
     "Address",
@@ -217,6 +218,25 @@ class Service(HsdsRecord):
             # The API's services in name order, paged by (name, id).
             models.Index(fields=["name", "id"], name="directory_service_name_id"),
         ]
+
+
+# The service fields a coordinator edits on the service's edit page.
+EDITABLE_SERVICE_FIELDS = (
+    "name",
+    "alternate_name",
+    "status",
+    "description",
+    "eligibility_description",
+    "minimum_age",
+    "maximum_age",
+    "fees_description",
+    "application_process",
+    "wait_time",
+    "interpretation_services",
+    "url",
+    "email",
+    "alert",
+)
 
 
 class Location(HsdsRecord):
