@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "peerlight.chat",
     "peerlight.support",
     "peerlight.directory",
+    "peerlight.circles",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("peers/", include("peerlight.peers.urls")),
     path("safety/", include("peerlight.safety.urls")),
     path("directory/", include("peerlight.directory.urls")),
+    path("circles/", include("peerlight.circles.urls")),
     path("api/hsds/", include("peerlight.directory.api_urls")),
     path("admin/", admin.site.urls),
 ]

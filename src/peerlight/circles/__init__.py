@@ -1,0 +1,1 @@
+"""Circles: peer-led support groups with recurring meetings and group rooms."""
