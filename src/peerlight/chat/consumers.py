@@ -13,8 +13,8 @@ Protocol (JSON text frames; the route is ``chat/ws/<conversation_id>/``):
   once with the safety card in it, just before its ack),
   ``typing`` (``name``, never to the typist), ``ended``; the socket closes
   with ``CLOSE_REFUSED`` when it may not (or may no longer) receive the
-  conversation, and ``CLOSE_SIGNED_OUT`` when its person signs out or is
-  deactivated.
+  conversation (at once when a facilitator removes its person), and
+  ``CLOSE_SIGNED_OUT`` when its person signs out or is deactivated.
 
 The channel layer carries ids only (``lib/events.py``): every push is
 re-read through ``chat.access`` with the permission check, and each socket
@@ -396,6 +396,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def chat_ended(self, event: dict[str, Any]) -> None:
         if self._is_ours(event):
             await self.send_json({"type": "ended"})
+
+    async def chat_removed(self, event: dict[str, Any]) -> None:
+        """A facilitator removed this person from the conversation: stop at once."""
+        if self._is_ours(event):
+            await self.close(code=CLOSE_REFUSED)
 
     async def user_disconnect(self, event: dict[str, Any]) -> None:
         """The person signed out or was deactivated: this socket's session is over."""

@@ -30,6 +30,8 @@ class Conversation(models.Model):
     context_url = models.CharField(max_length=200, blank=True)
     last_seq = models.PositiveBigIntegerField(default=0)
     is_paused = models.BooleanField(default=False)
+    # The message a facilitator pinned to the top of a group chat (``chat.group``).
+    pinned_seq = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(

@@ -8,7 +8,8 @@ registers a tool at start-up, from its ``AppConfig.ready()``::
     tools.register_tool("directory.share", _("Share a resource"), share_url)
 
 where ``share_url(conversation_id)`` returns the path of the app's page for
-that chat. The chat page shows the registered tools, in the order they were
+that chat, or None when the tool is not for that chat (a circle's room tool
+on a support chat, say). The chat page shows the registered tools, in the order they were
 registered, to a supporter or facilitator who is still in the chat while it
 is open; nobody else sees them. The page a tool links to checks access
 itself: showing a link grants nothing.
@@ -27,7 +28,7 @@ __all__ = ["PEER_ROLES", "PeerTool", "register_tool", "tools_for", "unregister_t
 
 PEER_ROLES = frozenset({Participant.Role.SUPPORTER, Participant.Role.FACILITATOR})
 
-type UrlFor = Callable[[int], str]
+type UrlFor = Callable[[int], str | None]
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def register_tool(name: str, label: str | Promise, url_for: UrlFor) -> None:
     """Add (or, under the same ``name``, replace) a peer tool.
 
     ``label`` should be a lazy translation, so each reader sees it in their
-    language; ``url_for(conversation_id)`` gives a path on this site.
+    language; ``url_for(conversation_id)`` gives a path on this site, or None
+    to leave the tool off that chat.
     """
     if not name:
         raise ValueError("A peer tool needs a name.")
@@ -70,7 +72,8 @@ def _is_same_site_path(url: str) -> bool:
 def tools_for(participant: Participant | None) -> list[PeerTool]:
     """The tools ``participant`` sees on the chat page: none unless a peer still in an open chat.
 
-    A tool whose ``url_for`` gives anything but a same-site path is left out.
+    A tool whose ``url_for`` gives None (not for this chat) or anything but a
+    same-site path is left out.
     ``participant.conversation`` is read, so fetch it with the participant.
     """
     if (
@@ -84,6 +87,6 @@ def tools_for(participant: Participant | None) -> list[PeerTool]:
     shown = []
     for registration in _registry.values():
         url = registration.url_for(conversation_id)
-        if _is_same_site_path(url):
+        if url is not None and _is_same_site_path(url):
             shown.append(PeerTool(str(registration.label), url))
     return shown

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required
 from peerlight.accounts.models import User
 from peerlight.accounts.views import form_methods
-from peerlight.chat import access, actions, tools
+from peerlight.chat import access, actions, group, tools
 from peerlight.chat.cards import Card, card_from_body
 from peerlight.chat.forms import ReportForm, SendForm
 from peerlight.chat.models import Conversation, Message, Participant
@@ -47,11 +47,24 @@ NOTICES = {
     "ended": gettext_lazy("The chat has ended."),
     "paused": gettext_lazy("The chat is paused for a moment."),
     "resumed": gettext_lazy("The chat is open again."),
+    group.UNPIN_NOTICE: gettext_lazy("A facilitator took the pinned message off the top."),
 }
+PINNED_NOTICE = gettext_lazy("A facilitator pinned this to the top of the chat:")
 # Readers who see what the safety check noticed in someone else's message.
 SAFETY_READERS = frozenset({Participant.Role.SUPPORTER, Participant.Role.FACILITATOR})
 # How many of the latest messages the page shows.
 PAGE_MESSAGES = 200
+
+
+@dataclass(frozen=True)
+class PinnedView:
+    """A pinned message as shown at the top of the page and in its "pinned" notice."""
+
+    seq: int
+    sender_name: str
+    body: str
+    # A pinned card shows as its title, lines and link.
+    card: Card | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,8 @@ class MessageView:
     safety_card: bool = False
     # A card posted by an app (``chat.cards``); None for every other kind.
     card: Card | None = None
+    # For a "pinned" notice: what was pinned.
+    quote: PinnedView | None = None
 
     @property
     def is_card(self) -> bool:
@@ -102,13 +117,15 @@ def build_message_views(
     ``sees_risk``: the reader's role is one of ``SAFETY_READERS``.
     ``card_seq``: the reader's own message just sent; if the safety check
     rated it concern or above, the safety card is shown with it.
+    A "pinned" notice costs one more query, for what was pinned.
     """
+    quotes = _pinned_quotes(messages, names)
     return [
         MessageView(
             message=message,
             mine=message.sender_id == viewer_id,
             sender_name=names.get(message.sender_id or 0, "") or _("Someone"),
-            notice=str(NOTICES.get(message.body, ""))
+            notice=_notice_text(message.body, message.seq in quotes)
             if message.kind == Message.Kind.SYSTEM
             else "",
             risk_reasons=describe_reasons(message.risk_reasons)
@@ -119,9 +136,50 @@ def build_message_views(
             and message.sender_id == viewer_id
             and message.risk_level != "none",
             card=card_from_body(message.body) if message.kind == Message.Kind.CARD else None,
+            quote=quotes.get(message.seq),
         )
         for message in messages
     ]
+
+
+def _notice_text(body: str, has_quote: bool) -> str:
+    if has_quote:
+        return str(PINNED_NOTICE)
+    return str(NOTICES.get(body, ""))
+
+
+def pinned_view(message: Message, names: dict[int, str]) -> PinnedView:
+    card = card_from_body(message.body) if message.kind == Message.Kind.CARD else None
+    return PinnedView(
+        seq=int(message.seq),
+        sender_name=names.get(message.sender_id or 0, "") or _("Someone"),
+        body="" if card else message.body,
+        card=card,
+    )
+
+
+def _pinned_quotes(messages: Sequence[Message], names: dict[int, str]) -> dict[int, PinnedView]:
+    """Seq of each "pinned" notice among ``messages`` → the message it pinned."""
+    wanted: dict[int, int] = {}
+    for message in messages:
+        if message.kind == Message.Kind.SYSTEM:
+            pinned = group.pinned_seq_of_notice(message.body)
+            if pinned is not None:
+                wanted[int(message.seq)] = pinned
+    if not wanted:
+        return {}
+    rows = Message.objects.filter(
+        conversation_id=messages[0].conversation_id,
+        seq__in=set(wanted.values()),
+        kind__in=group.PINNABLE_KINDS,
+    )
+    by_seq = {int(row.seq): pinned_view(row, names) for row in rows}
+    return {notice: by_seq[seq] for notice, seq in wanted.items() if seq in by_seq}
+
+
+def _pinned_for_page(conversation: Conversation, names: dict[int, str]) -> PinnedView | None:
+    message = group.pinned_message(conversation)
+    return pinned_view(message, names) if message is not None else None
 
 
 def render_messages(
@@ -178,6 +236,7 @@ def _page(
         and not conversation.is_ended
         and not conversation.is_paused
     )
+    is_group = conversation.kind == Conversation.Kind.GROUP
     if form is None:
         form = SendForm(initial={"client_id": _fresh_client_id(), "after": last_seq})
     plan_share, shared_plans = safety_plans.for_chat(user, int(conversation.pk))
@@ -197,8 +256,19 @@ def _page(
         "plan_share": plan_share,
         "shared_plans": shared_plans,
         "peer_tools": tools.tools_for(participant),
+        "is_group": is_group,
+        "can_end": participant.is_present and not conversation.is_ended and _may_end(participant),
+        "pinned": _pinned_for_page(conversation, names),
     }
     return render(request, "chat/conversation.html", context, status=status)
+
+
+def _may_end(participant: Participant) -> bool:
+    """Anyone in a one-to-one chat may end it; a group, only its facilitators."""
+    return (
+        participant.conversation.kind != Conversation.Kind.GROUP
+        or participant.role == Participant.Role.FACILITATOR
+    )
 
 
 def _latest_risk_from_others(user: User, conversation: Conversation) -> Message | None:
@@ -233,6 +303,12 @@ def conversation(request: AuthenticatedHttpRequest, conversation_id: int) -> Htt
     return _page(request, chat)
 
 
+def _changes_pin(message: Message) -> bool:
+    return message.kind == Message.Kind.SYSTEM and (
+        message.body == group.UNPIN_NOTICE or group.pinned_seq_of_notice(message.body) is not None
+    )
+
+
 @require_safe
 @login_required
 def messages(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponse:
@@ -255,6 +331,10 @@ def messages(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpRes
         actions.mark_read(request.user, chat, last)
     html = render_messages(request.user, chat, new)
     oob = render_to_string("chat/_poll_after.html", {"after": last, "oob": True})
+    if any(_changes_pin(message) for message in new):
+        # The pinned message at the top of the page follows the notice.
+        pinned = _pinned_for_page(chat, access.display_names(chat))
+        oob += render_to_string("chat/_pinned.html", {"pinned": pinned, "oob": True})
     status = 286 if chat.is_ended and not new else 200
     return HttpResponse(html + oob, status=status)
 
@@ -330,8 +410,10 @@ def read(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpRespons
 def end(request: AuthenticatedHttpRequest, conversation_id: int) -> HttpResponseBase:
     """Ask "End this chat?" and, on POST, end it for everyone."""
     chat = access.get_conversation_for(request.user, conversation_id)
+    participant = access.participant_for(int(request.user.pk), int(chat.pk))
+    if participant is not None and not _may_end(participant):
+        return HttpResponse(_("Only a facilitator can end a group chat."), status=403)
     if request.method == "POST":
-        participant = access.participant_for(int(request.user.pk), int(chat.pk))
         if participant is None or not participant.is_present:
             return render(request, "chat/end.html", {"conversation": chat}, status=400)
         if actions.end_conversation(request.user, chat):
