@@ -50,6 +50,7 @@ __all__ = [
     "notify_typing",
     "post_card",
     "post_notice",
+    "post_system_notice",
     "report_and_block",
     "send_message",
     "start_conversation",
@@ -447,6 +448,15 @@ def post_notice(conversation: Conversation, code: str) -> Message:
     """A system notice (``NOTICE_CODES``), shown to each reader in their language."""
     if code not in NOTICE_CODES:
         raise ValueError(f"Unknown notice {code!r}.")
+    return post_system_notice(conversation, code)
+
+
+def post_system_notice(conversation: Conversation, body: str) -> Message:
+    """A system message with ``body`` as it is: the next seq, and ``chat.message`` after commit.
+
+    ``post_notice`` is this for the chat's own codes; other modules of the
+    chat (``group``) post notices of their own with it.
+    """
     with transaction.atomic():
         seq = _next_seq(int(conversation.pk))
         message = Message.objects.create(
@@ -454,7 +464,7 @@ def post_notice(conversation: Conversation, code: str) -> Message:
             seq=seq,
             client_id=f"notice-{seq}",
             kind=Message.Kind.SYSTEM,
-            body=code,
+            body=body,
         )
         conversation.last_seq = seq
         _message_event(int(conversation.pk), seq)

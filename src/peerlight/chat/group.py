@@ -48,6 +48,7 @@ __all__ = [
     "pinned_message",
     "pinned_seq_of_notice",
     "present_facilitators",
+    "remove_for_app",
     "remove_participant",
     "resume",
     "set_muted",
@@ -140,23 +141,8 @@ def _target(conversation: Conversation, user: User) -> Participant:
 
 
 def _post_group_notice(conversation: Conversation, body: str) -> Message:
-    """A system notice whose body is not one of ``actions.NOTICE_CODES`` (pin, unpin).
-
-    The same write as ``actions.post_notice``: the next seq, and
-    ``chat.message`` after commit, so open pages receive it like any message.
-    """
-    with transaction.atomic():
-        seq = actions._next_seq(int(conversation.pk))
-        message = Message.objects.create(
-            conversation_id=conversation.pk,
-            seq=seq,
-            client_id=f"notice-{seq}",
-            kind=Message.Kind.SYSTEM,
-            body=body,
-        )
-        conversation.last_seq = seq
-        actions._message_event(int(conversation.pk), seq)
-    return message
+    """A system notice whose body is not one of ``actions.NOTICE_CODES`` (pin, unpin)."""
+    return actions.post_system_notice(conversation, body)
 
 
 # --- Pinning -------------------------------------------------------------------------
@@ -213,19 +199,37 @@ def remove_participant(actor: User, conversation: Conversation, user: User) -> N
     with transaction.atomic():
         locked = _locked_group(conversation)
         _check_facilitator(actor, locked)
-        target = _target(locked, user)
-        was_present = target.is_present
-        Participant.objects.filter(pk=target.pk).update(
-            is_removed=True, left_at=target.left_at or timezone.now()
-        )
-        record_change(actor, "chat.group.remove", locked, subject=user)
-        if was_present:
-            actions.post_notice(locked, "left")
-        # Their open pages stop at once, not at the next message.
-        send_on_commit(
-            [user_group(int(user.pk))],
-            {"type": "chat.removed", "conversation": int(locked.pk)},
-        )
+        _remove(actor, locked, _target(locked, user))
+
+
+def remove_for_app(actor: User | None, conversation: Conversation, user: User) -> bool:
+    """``remove_participant`` for an app that decided it itself (a circle removing a member).
+
+    The caller has checked that ``actor`` may; nothing here does. False when
+    ``user`` was never in the conversation or is removed already.
+    """
+    with transaction.atomic():
+        locked = _locked_group(conversation)
+        target = Participant.objects.filter(conversation=locked, user=user).first()
+        if target is None or target.is_removed:
+            return False
+        _remove(actor, locked, target)
+    return True
+
+
+def _remove(actor: User | None, conversation: Conversation, target: Participant) -> None:
+    was_present = target.is_present
+    Participant.objects.filter(pk=target.pk).update(
+        is_removed=True, left_at=target.left_at or timezone.now()
+    )
+    record_change(actor, "chat.group.remove", conversation, subject=target.user)
+    if was_present:
+        actions.post_notice(conversation, "left")
+    # Their open pages stop at once, not at the next message.
+    send_on_commit(
+        [user_group(int(target.user_id))],
+        {"type": "chat.removed", "conversation": int(conversation.pk)},
+    )
 
 
 # --- Pause ---------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 One worker runs tasks one at a time; run several processes for more. SIGINT
 or SIGTERM lets the task in hand finish, then the worker exits.
 
-Beside it, in a thread, the escalation dispatcher (``safety.dispatcher``)
-carries urgent cases to the on-call coordinators every half second: it must
+Beside it, in threads, the periodic tasks of ``PEERLIGHT_PERIODIC_TASKS``
+are enqueued when due (``lib.periodic``), and the escalation dispatcher
+(``safety.dispatcher``) carries urgent cases to the on-call coordinators every half second: it must
 not wait behind a long task. ``--without-escalations`` leaves it out (when
 another worker process carries them; several may, safely).
 """
@@ -17,6 +18,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from peerlight.lib import periodic
 from peerlight.safety import dispatcher
 
 
@@ -43,6 +45,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
+        clock = threading.Thread(
+            target=periodic.run_forever, args=(stop,), name="periodic-tasks", daemon=True
+        )
+        clock.start()
         carrier = None
         if not options["without_escalations"]:
             carrier = threading.Thread(
@@ -58,5 +64,6 @@ class Command(BaseCommand):
             )
         finally:
             stop.set()
+            clock.join(timeout=5)
             if carrier is not None:
                 carrier.join(timeout=5)
