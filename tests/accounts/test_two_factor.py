@@ -5,16 +5,22 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import quote
 
 import pytest
 from django.contrib import admin
-from django.test import Client
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.admin import OTPAdminSite
+from django_otp.middleware import OTPMiddleware
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from peerlight.accounts.guards import AuthenticatedHttpRequest, second_factor_step
 from peerlight.accounts.models import User
 from peerlight.audit.models import AuditEntry
 from peerlight.lib import ratelimit
@@ -69,6 +75,54 @@ def test_verified_staff_pass(
     client_for: Callable[[User | None], Client], coordinator: User
 ) -> None:
     assert client_for(coordinator).get(PEOPLE).status_code == 200
+
+
+# --- The step on pages open to more than staff ---------------------------------------------
+
+CIRCLE_EDIT = "/circles/monday-evening/edit/"
+
+
+def request_of(
+    user: User, *, device: TOTPDevice | None = None, post: dict[str, str] | None = None
+) -> AuthenticatedHttpRequest:
+    """A request of ``user`` as the middleware leaves it, verified with ``device`` if given."""
+    factory = RequestFactory()
+    request = factory.get(CIRCLE_EDIT) if post is None else factory.post(CIRCLE_EDIT, post)
+    request.session = SessionStore()
+    if device is not None:
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    request.user = user
+    OTPMiddleware(lambda _request: HttpResponse())(request)
+    return cast(AuthenticatedHttpRequest, request)
+
+
+def test_the_step_leaves_people_without_a_staff_role_alone(peer_supporter: User) -> None:
+    assert second_factor_step(request_of(peer_supporter)) is None
+
+
+def test_the_step_sends_staff_without_a_device_to_set_up(coordinator: User) -> None:
+    step = second_factor_step(request_of(coordinator))
+    assert step is not None
+    assert step["Location"] == with_next(SETUP, CIRCLE_EDIT)
+
+
+def test_the_step_sends_staff_with_a_device_to_verify(
+    coordinator: User, device: TOTPDevice
+) -> None:
+    step = second_factor_step(request_of(coordinator))
+    assert step is not None
+    assert step["Location"] == with_next(VERIFY, CIRCLE_EDIT)
+
+
+def test_the_step_lets_staff_who_passed_through(coordinator: User, device: TOTPDevice) -> None:
+    assert second_factor_step(request_of(coordinator, device=device)) is None
+
+
+def test_the_step_after_a_form_comes_back_to_the_forms_page(coordinator: User) -> None:
+    # A POST cannot be replayed by a redirect: the form's own page is where to return.
+    step = second_factor_step(request_of(coordinator, post={"next": CIRCLE_EDIT}))
+    assert step is not None
+    assert step["Location"] == with_next(SETUP, CIRCLE_EDIT)
 
 
 # --- Setting up -----------------------------------------------------------------------------

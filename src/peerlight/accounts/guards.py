@@ -5,6 +5,7 @@ guards from one place). ``sudo_required`` asks for the password again when
 the last check is older than ``PEERLIGHT_SUDO_SECONDS``. ``staff_required``
 hides the staff area from everyone without one of the given roles (404, so
 its existence is not revealed) and asks staff for their second factor.
+``second_factor_step`` asks staff for it on pages open to more than staff.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Concatenate, cast
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -39,6 +40,7 @@ __all__ = [
     "return_path",
     "revoke_sudo",
     "role_required",
+    "second_factor_step",
     "staff_required",
     "sudo_required",
 ]
@@ -147,6 +149,31 @@ def has_confirmed_totp(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
+def _second_factor_redirect(request: AuthenticatedHttpRequest) -> HttpResponseRedirect | None:
+    """To the second factor (set it up, or enter a code) and back; None once passed."""
+    if is_two_factor_verified(request):
+        return None
+    step = (
+        "accounts:two-factor-verify"
+        if has_confirmed_totp(request.user)
+        else "accounts:two-factor-setup"
+    )
+    return redirect(_with_next(step, request))
+
+
+def second_factor_step(request: AuthenticatedHttpRequest) -> HttpResponseRedirect | None:
+    """Where staff go for their second factor before a page open to more than staff.
+
+    A page that facilitators and coordinators share (editing a circle, moving
+    a meeting) cannot use ``staff_required``; its view calls this after its
+    own access check and returns the redirect when there is one. People
+    without a staff role, and staff who passed in this session, get None.
+    """
+    if not request.user.is_staff_role:
+        return None
+    return _second_factor_redirect(request)
+
+
 def role_required[**P](*roles: str) -> Callable[[AuthenticatedView[P]], View[P]]:
     """Let through only signed-in holders of one of ``roles`` (any staff role if none).
 
@@ -188,13 +215,8 @@ def staff_required[**P](*roles: str) -> Callable[[AuthenticatedView[P]], View[P]
         def verified_only(
             request: AuthenticatedHttpRequest, /, *args: P.args, **kwargs: P.kwargs
         ) -> HttpResponseBase:
-            if not is_two_factor_verified(request):
-                step = (
-                    "accounts:two-factor-verify"
-                    if has_confirmed_totp(request.user)
-                    else "accounts:two-factor-setup"
-                )
-                return redirect(_with_next(step, request))
+            if (step := _second_factor_redirect(request)) is not None:
+                return step
             return view(request, *args, **kwargs)
 
         return role_required(*roles)(verified_only)
