@@ -132,6 +132,7 @@ TEMPLATES = [
                 "peerlight.lib.context.page_shell",
                 "peerlight.safety.context.escalation_banner",
                 "peerlight.directory.context.referral_follow_up",
+                "peerlight.circles.reminders.circles_notices",
             ],
         },
     },
@@ -207,6 +208,13 @@ else:
 # --- Background tasks -----------------------------------------------------
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Tasks the worker enqueues on a clock (``peerlight.lib.periodic``): dotted
+# path -> seconds between runs. Each must be safe to run twice.
+PEERLIGHT_PERIODIC_TASKS = {
+    # Circles' meetings are planned 90 days ahead; a page plans too when it
+    # needs to, but reminders must not wait for someone to look.
+    "peerlight.circles.schedule.plan_all_circles": 6 * 3600,
+}
 
 # --- Talking to a peer ----------------------------------------------------
 
