@@ -6,6 +6,7 @@ class CirclesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from peerlight.circles import privacy_registrations
+        from peerlight.circles import privacy_registrations, room
 
         privacy_registrations.register()
+        room.register_chat_tools()
