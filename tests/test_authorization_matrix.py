@@ -20,8 +20,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from peerlight.accounts.models import User
 from peerlight.chat import actions as chat_actions
 from peerlight.chat.models import Conversation, Participant
+from peerlight.circles.models import AgreementTemplate, Circle, Meeting
 from peerlight.directory.models import Service
 from peerlight.safety.models import Escalation, Report
+from tests.circles.factories import make_circle, make_meeting
 from tests.directory.factories import make_service
 
 PERSONAS = ("anonymous", "member", "peer_supporter", "coordinator", "researcher", "admin_user")
@@ -121,6 +123,47 @@ def _nothing_named(argument: str) -> Expect:
     return Expect(
         anonymous=NOT_FOUND, member=NOT_FOUND, kwargs=lambda people: {argument: NO_SUCH_UUID}
     )
+
+
+def _circle(people: dict[str, User]) -> dict[str, Any]:
+    """A circle the peer supporter facilitates (made once)."""
+    circle = Circle.objects.filter(slug="matrix-circle").first() or make_circle(
+        people["peer_supporter"], slug="matrix-circle"
+    )
+    return {"slug": circle.slug}
+
+
+def _circle_meeting(people: dict[str, User]) -> dict[str, Any]:
+    """A meeting, in an hour, of the circle the peer supporter facilitates (made once)."""
+    circle = Circle.objects.get(slug=_circle(people)["slug"])
+    meeting = Meeting.objects.filter(circle=circle).first() or make_meeting(circle)
+    return {"meeting_id": meeting.pk}
+
+
+def _agreement(people: dict[str, User]) -> dict[str, Any]:
+    template = AgreementTemplate.objects.first() or AgreementTemplate.objects.create(
+        name="Agreement", text="Be kind."
+    )
+    return {"template_id": template.pk}
+
+
+CIRCLE_POST_ONLY = Expect(anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=_circle)
+MEETING_POST_ONLY = Expect(anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=_circle_meeting)
+NOBODYS_MEETING_POST = Expect(
+    anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"meeting_id": 999999}
+)
+NOBODYS_MEETING_PERSON_POST = Expect(
+    anonymous=NOT_ALLOWED,
+    member=NOT_ALLOWED,
+    kwargs=lambda people: {"meeting_id": 999999, "user_id": 999999},
+)
+# Pages for the people who lead a circle: its facilitator (the peer supporter) and coordinators.
+CIRCLE_LEADERS = Expect(
+    anonymous=LOGIN, member=NOT_FOUND, peer_supporter=OK, coordinator=OK, kwargs=_circle
+)
+MEETING_LEADERS = Expect(
+    anonymous=LOGIN, member=NOT_FOUND, peer_supporter=OK, coordinator=OK, kwargs=_circle_meeting
+)
 
 
 TABLE: dict[str, Expect] = {
@@ -320,6 +363,67 @@ TABLE: dict[str, Expect] = {
         anonymous=LOGIN, member=NOT_FOUND, peer_supporter=OK, kwargs=_chat_kwargs
     ),
     "directory:referral_report": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    # Circles: finding them is public; running one is for its facilitators and coordinators.
+    "circles:list": PUBLIC,
+    "circles:detail": Expect(anonymous=OK, member=OK, kwargs=_circle),
+    "circles:edit": Expect(
+        anonymous=LOGIN, member=FORBIDDEN, peer_supporter=OK, coordinator=OK, kwargs=_circle
+    ),
+    "circles:create": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "circles:agreements": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "circles:agreement_create": Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK),
+    "circles:agreement_edit": Expect(
+        anonymous=LOGIN, member=NOT_FOUND, coordinator=OK, kwargs=_agreement
+    ),
+    "circles:join": Expect(anonymous=LOGIN, member=OK, kwargs=_circle),
+    "circles:leave": CIRCLE_POST_ONLY,
+    "circles:mine": MEMBERS,
+    "circles:people": CIRCLE_LEADERS,
+    "circles:decide": Expect(
+        anonymous=NOT_ALLOWED,
+        member=NOT_ALLOWED,
+        kwargs=lambda people: {**_circle(people), "membership_id": 999999},
+    ),
+    "circles:remove_member": Expect(
+        anonymous=NOT_ALLOWED,
+        member=NOT_ALLOWED,
+        kwargs=lambda people: {**_circle(people), "membership_id": 999999},
+    ),
+    "circles:notice_seen": Expect(
+        anonymous=NOT_ALLOWED, member=NOT_ALLOWED, kwargs=lambda people: {"notice_id": 999999}
+    ),
+    "circles:attendance": MEETING_LEADERS,
+    "circles:calendar": MEMBERS,
+    "circles:calendar_reset": POST_ONLY,
+    "circles:member_calendar": Expect(
+        anonymous=NOT_FOUND, member=NOT_FOUND, kwargs=lambda people: {"token": "nothing"}
+    ),
+    "circles:circle_calendar": Expect(anonymous=OK, member=OK, kwargs=_circle),
+    "circles:meeting": Expect(anonymous=OK, member=OK, kwargs=_circle_meeting),
+    "circles:meeting_change": MEETING_POST_ONLY,
+    "circles:meeting_cancel": MEETING_POST_ONLY,
+    "circles:meeting_restore": MEETING_POST_ONLY,
+    # A meeting's room: its page is for the circle's people; the tools for a facilitator in it.
+    "circles:room": MEETING_LEADERS,
+    "circles:room_tools": Expect(
+        anonymous=LOGIN, member=NOT_FOUND, kwargs=lambda people: {"meeting_id": 999999}
+    ),
+    **{
+        f"circles:{name}": NOBODYS_MEETING_POST
+        for name in (
+            "room_open",
+            "room_join",
+            "room_leave",
+            "room_close",
+            "room_pin",
+            "room_unpin",
+            "room_check_in",
+            "room_pause",
+            "room_resume",
+        )
+    },
+    "circles:room_mute": NOBODYS_MEETING_PERSON_POST,
+    "circles:room_remove": NOBODYS_MEETING_PERSON_POST,
     # The HSDS API: public reads; an id that names nothing is a 404.
     "hsds_root": PUBLIC,
     "hsds_openapi": PUBLIC,

@@ -33,7 +33,8 @@ def feature(namespace: str, name: str, route: str) -> URLResolver:
     return path(route, include(([path("", feature_page, name=name)], namespace)))
 
 
-# Some features built (support is real; directory and check-ins stand in), the others not yet.
+# Some features built (support and circles are real; directory and check-ins stand in),
+# the others not yet.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("peerlight.urls")),
     feature("directory", "search", "directory/"),
@@ -60,8 +61,8 @@ def labels(entries: Sequence[VisibleEntry | AccountLink]) -> list[str]:
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
 def test_it_shows_the_features_that_exist_in_order() -> None:
     entries = visible_entries(AnonymousUser())
-    assert labels(entries) == ["Talk to a peer", "Find help near you"]
-    assert [entry.url for entry in entries] == ["/talk/", "/directory/"]
+    assert labels(entries) == ["Talk to a peer", "Find help near you", "Circles"]
+    assert [entry.url for entry in entries] == ["/talk/", "/directory/", "/circles/"]
 
 
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
@@ -103,8 +104,8 @@ def test_home_presents_each_feature_that_exists(
     html = client_for(member).get("/").content.decode()
     assert '<a href="/talk/"><strong>Talk to a peer</strong>' in html
     assert "Notice how you are doing over time, just for you." in html
-    assert "Circles" not in html
-    assert "/circles/" not in html
+    assert "Stories" not in html
+    assert "/stories/" not in html
 
 
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
@@ -132,12 +133,14 @@ def test_work_links_follow_the_persons_roles(
     member: User, peer_supporter: User, coordinator: User
 ) -> None:
     assert labels(work_links(AnonymousUser())) == []
-    assert labels(work_links(member)) == ["Your chats", "Services shared with you"]
+    circles = ["Your circles", "Circles in your calendar"]
+    assert labels(work_links(member)) == ["Your chats", "Services shared with you", *circles]
     assert labels(work_links(peer_supporter)) == [
         "Your chats",
         "Your peer dashboard",
         "Your peer profile",
         "Services shared with you",
+        *circles,
     ]
     assert labels(work_links(coordinator)) == [
         "Your chats",
@@ -147,6 +150,9 @@ def test_work_links_follow_the_persons_roles(
         "Services shared with you",
         "Directory curation",
         "Referral outcomes",
+        *circles,
+        "Start a circle",
+        "Group agreement templates",
     ]
 
 

@@ -182,6 +182,10 @@ WORK_LINKS = (
     ("directory:referral_index", _("Services shared with you"), ()),
     ("directory:curation", _("Directory curation"), ("coordinator",)),
     ("directory:referral_report", _("Referral outcomes"), ("coordinator",)),
+    ("circles:mine", _("Your circles"), ()),
+    ("circles:calendar", _("Circles in your calendar"), ()),
+    ("circles:create", _("Start a circle"), ("coordinator",)),
+    ("circles:agreements", _("Group agreement templates"), ("coordinator",)),
 )
 
 
