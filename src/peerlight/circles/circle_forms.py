@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.dates import WEEKDAYS
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from peerlight.accounts.models import Role, User
@@ -46,11 +46,11 @@ REPEATS = [
     (MONTHLY, _("On chosen weeks of the month")),
 ]
 WEEKS_OF_MONTH = [
-    (1, _("First")),
-    (2, _("Second")),
-    (3, _("Third")),
-    (4, _("Fourth")),
-    (-1, _("Last")),
+    (1, pgettext_lazy("week of the month", "First")),
+    (2, pgettext_lazy("week of the month", "Second")),
+    (3, pgettext_lazy("week of the month", "Third")),
+    (4, pgettext_lazy("week of the month", "Fourth")),
+    (-1, pgettext_lazy("week of the month", "Last")),
 ]
 # Zones offered first; the organisation's own and a circle's current zone are added.
 COMMON_TIME_ZONES = (

@@ -21,10 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import formats, timezone, translation
-from django.utils.dates import WEEKDAYS
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from peerlight.circles.models import Attendance, Circle, Meeting
 
@@ -253,12 +252,25 @@ def _ordinal(number: int) -> str:
     return words.get(number, str(number))
 
 
+# Weekday names inside a sentence ("Every Monday"): Spanish and others write
+# them in lower case there, unlike a heading or a list of opening hours.
+DAYS_IN_A_SENTENCE = (
+    pgettext_lazy("weekday in a sentence", "Monday"),
+    pgettext_lazy("weekday in a sentence", "Tuesday"),
+    pgettext_lazy("weekday in a sentence", "Wednesday"),
+    pgettext_lazy("weekday in a sentence", "Thursday"),
+    pgettext_lazy("weekday in a sentence", "Friday"),
+    pgettext_lazy("weekday in a sentence", "Saturday"),
+    pgettext_lazy("weekday in a sentence", "Sunday"),
+)
+
+
 def _weekdays(codes: Iterable[str]) -> list[tuple[int, str]]:
     """(ordinal or 0, weekday name) for each BYDAY item, like ``-1TH``."""
     days = []
     for code in codes:
         number = int(code[:-2]) if code[:-2] else 0
-        days.append((number, str(WEEKDAYS[DAY_CODES.index(code[-2:])])))
+        days.append((number, str(DAYS_IN_A_SENTENCE[DAY_CODES.index(code[-2:])])))
     return days
 
 
@@ -271,7 +283,11 @@ def _describe_days(parts: dict[str, str], first_date: dt.date) -> str:
     and_word = _("and")
     names = list(dict.fromkeys(name for _n, name in days))
     if freq == "WEEKLY":
-        listed = get_text_list(names, and_word) if names else str(WEEKDAYS[first_date.weekday()])
+        listed = (
+            get_text_list(names, and_word)
+            if names
+            else str(DAYS_IN_A_SENTENCE[first_date.weekday()])
+        )
         if interval == 1:
             return _("Every %(days)s") % {"days": listed}
         if interval == 2:
