@@ -170,7 +170,12 @@ def total_unread(user: User) -> int:
 
 def display_names(conversation: Conversation) -> dict[int, str]:
     """User id → display name of everyone who took part (never account details)."""
-    rows = Participant.objects.filter(conversation=conversation).values_list(
+    return display_names_of(int(conversation.pk))
+
+
+def display_names_of(conversation_id: int) -> dict[int, str]:
+    """``display_names`` from the conversation's id alone."""
+    rows = Participant.objects.filter(conversation_id=conversation_id).values_list(
         "user_id", "user__display_name"
     )
     return {int(user_id): str(name) for user_id, name in rows}

@@ -42,7 +42,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import gettext
 
-from peerlight.chat import access, actions, sending
+from peerlight.chat import access, actions, fanout, sending
 from peerlight.chat.models import Message
 from peerlight.chat.pooled import pooled
 from peerlight.chat.views import SAFETY_READERS, MessageView, build_message_views
@@ -129,9 +129,11 @@ def _messages_after(
     ):
         names.clear()
         names.update(access.display_names(conversation))
-    views = build_message_views(
-        int(user.pk), messages, names=names, sees_risk=delivery.role in SAFETY_READERS
-    )
+    # Notices are put in words while the views are built: in the reader's language.
+    with translation.override(user.language or None):
+        views = build_message_views(
+            int(user.pk), messages, names=names, sees_risk=delivery.role in SAFETY_READERS
+        )
     return _render(user.language, views)
 
 
@@ -149,9 +151,10 @@ def _own_message_with_card(
     ]
     if not own:
         return None
-    views = build_message_views(
-        int(user.pk), own, names=names, sees_risk=delivery.role in SAFETY_READERS, card_seq=seq
-    )
+    with translation.override(user.language or None):
+        views = build_message_views(
+            int(user.pk), own, names=names, sees_risk=delivery.role in SAFETY_READERS, card_seq=seq
+        )
     return _render(user.language, views)
 
 
@@ -203,13 +206,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.names: dict[int, str] = {}
         # Display names for rendering messages (see _messages_after).
         self.message_names: dict[int, str] = {}
+        # This socket's own messages, acknowledged above delivered_seq: its
+        # client shows them already, so pushes leave them out.
+        self.own_seqs: set[int] = set()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # The person's group also carries events meant for other pages (a
         # support offer, say): a socket with no handler for one ignores it
         # instead of failing.
-        if hasattr(self, get_handler_name(message)):
-            await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            return
+        # Channels' own dispatch runs close_old_connections() before every
+        # event, on asgiref's one shared thread: every event of the process
+        # then queues behind that thread (a room of fifteen wakes fifteen
+        # sockets per message). This consumer reaches the database only
+        # through pooled() and database_sync_to_async, which look after
+        # their connections themselves.
+        await handler(message)
 
     def _member(self) -> tuple[User, Conversation]:
         """The person and conversation of an accepted socket."""
@@ -308,9 +322,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             if rendered is not None:
                 await self.send_json({"type": "messages", "items": rendered.items})
         # The client shows its own message already; it counts as delivered
-        # when nothing lies between it and what this socket sent before.
+        # when nothing lies between it and what this socket sent before, and
+        # is left out of later pushes otherwise.
         if seq == self.delivered_seq + 1:
             self.delivered_seq = seq
+        elif seq > self.delivered_seq:
+            self.own_seqs.add(seq)
         await self.send_json({"type": "ack", "client_id": client_id, "seq": seq})
 
     async def _receive_resume(self, content: dict[str, Any]) -> None:
@@ -369,16 +386,31 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # ack, it counts as delivered without reading it back.
             self.delivered_seq = seq
             return
-        user, conversation = self._member()
-        rendered = await pooled(_messages_after)(
-            user, conversation, self.delivered_seq, RESUME_BATCH, self.message_names
-        )
-        if rendered is None:
+        user, _conversation = self._member()
+        # Every socket of this process woken by the same message shares one
+        # read (with the permission check) and one render per variant.
+        shared = await fanout.shared_read(self.conversation_id, self.delivered_seq)
+        if not shared.may_receive(int(user.pk)):
             await self.close(code=CLOSE_REFUSED)
             return
-        if rendered.items:
-            self.delivered_seq = max(self.delivered_seq, rendered.last_seq)
-            await self.send_json({"type": "messages", "items": rendered.items})
+        if not shared.messages:
+            return
+        language = user.language or ""
+        sees_risk = shared.sees_risk(int(user.pk))
+        items = await fanout.rendered(
+            shared, int(user.pk), language, sees_risk, self.message_names
+        )
+        last_seq = int(shared.messages[-1].seq)
+        if last_seq <= self.delivered_seq:
+            # Another push for this socket got there first while this one waited.
+            return
+        items = [item for item in items if item["seq"] > self.delivered_seq]
+        if self.own_seqs:
+            items = [item for item in items if item["seq"] not in self.own_seqs]
+            self.own_seqs = {seq for seq in self.own_seqs if seq > last_seq}
+        self.delivered_seq = last_seq
+        if items:
+            await self.send_json({"type": "messages", "items": items})
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         """Someone else is typing: their display name, never to the typist."""
