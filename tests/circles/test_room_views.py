@@ -78,7 +78,9 @@ def test_a_member_waits_on_a_page_that_looks_again_by_itself(
     response = client_for(member).get(url("room", meeting))
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<meta http-equiv="refresh" content="20">' in html
+    assert 'http-equiv="refresh"' not in html
+    assert f'hx-get="{url("room", meeting)}" hx-trigger="every 20s"' in html
+    assert f'href="{url("room", meeting)}">Check now</a>' in html
     assert "The room opens when your facilitator arrives." in html
     assert url("room_join", meeting) not in html
     assert url("room_open", meeting) not in html
@@ -90,9 +92,25 @@ def test_once_a_facilitator_is_in_a_member_sees_the_join_button(
 ) -> None:
     room.open_room(peer_supporter, meeting)
     html = client_for(member).get(url("room", meeting)).content.decode()
-    assert 'http-equiv="refresh"' not in html
+    assert "hx-trigger" not in html
     assert f'action="{url("room_join", meeting)}"' in html
     assert "Join the room" in html
+
+
+def test_the_waiting_page_looking_again_gets_only_the_part_that_changes(
+    peer_supporter: User, member: User, meeting: Meeting, client_for: ClientFor
+) -> None:
+    client = client_for(member)
+    waiting = client.get(url("room", meeting), headers={"HX-Request": "true"})
+    fragment = waiting.content.decode()
+    assert "<html" not in fragment
+    assert 'hx-trigger="every 20s"' in fragment
+    room.open_room(peer_supporter, meeting)
+    fragment = client.get(url("room", meeting), headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment
+    # The member can go in now, so the fragment stops asking again.
+    assert "hx-trigger" not in fragment
+    assert f'action="{url("room_join", meeting)}"' in fragment
 
 
 def test_a_facilitator_sees_the_open_button(
@@ -101,7 +119,7 @@ def test_a_facilitator_sees_the_open_button(
     html = client_for(peer_supporter).get(url("room", meeting)).content.decode()
     assert f'action="{url("room_open", meeting)}"' in html
     assert "Open the room" in html
-    assert 'http-equiv="refresh"' not in html
+    assert "hx-trigger" not in html
 
 
 def test_someone_on_the_waiting_list_is_pointed_to_the_circle_page(

@@ -81,7 +81,9 @@ def _room_page(
         "can_lead": _leads(request, meeting),
         "problem": problem,
     }
-    return render(request, "circles/room/room.html", context, status=status)
+    # A member's waiting page looking again (htmx) gets only the part that changes.
+    template = "circles/room/room.html#room_now" if request.htmx else "circles/room/room.html"
+    return render(request, template, context, status=status)
 
 
 @require_safe
