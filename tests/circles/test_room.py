@@ -19,7 +19,7 @@ from peerlight.chat import actions as chat_actions
 from peerlight.chat import group
 from peerlight.chat.cards import MAX_LINE, MAX_LINES, card_from_body
 from peerlight.chat.models import Conversation, Message, Participant
-from peerlight.circles import membership, room
+from peerlight.circles import membership, room, room_cards
 from peerlight.circles.models import Circle, Meeting, Membership
 from tests.circles.factories import make_circle, make_meeting, make_membership
 from tests.conftest import make_user
@@ -334,7 +334,7 @@ def test_the_check_in_round_lists_who_is_present_by_display_name(
     make_membership(meeting.circle, gone)
     room.join_room(gone, meeting)
     room.leave_room(gone, meeting)
-    message = room.start_check_in(peer_supporter, meeting, client_id="check-in-1")
+    message = room_cards.start_check_in(peer_supporter, meeting, client_id="check-in-1")
     assert message.kind == Message.Kind.CARD
     assert message.sender_id == peer_supporter.pk
     card = card_of(message)
@@ -345,7 +345,7 @@ def test_the_check_in_round_lists_who_is_present_by_display_name(
     )
     assert card.url == reverse("circles:room", args=[meeting.pk])
     # A retry posts nothing new.
-    again = room.start_check_in(peer_supporter, meeting, client_id="check-in-1")
+    again = room_cards.start_check_in(peer_supporter, meeting, client_id="check-in-1")
     assert again.pk == message.pk
     assert Message.objects.filter(conversation=conversation, kind=Message.Kind.CARD).count() == 1
 
@@ -358,7 +358,7 @@ def test_a_long_round_counts_the_names_that_do_not_fit(
         person = make_user(f"Member number {number:02d} of a big circle")
         make_membership(circle, person)
         room.join_room(person, meeting)
-    card = card_of(room.start_check_in(peer_supporter, meeting))
+    card = card_of(room_cards.start_check_in(peer_supporter, meeting))
     assert len(card.lines) == MAX_LINES
     assert all(len(line) <= MAX_LINE for line in card.lines)
     shown = sum(line.count("Member number") for line in card.lines)
@@ -371,7 +371,7 @@ def test_no_round_while_paused(peer_supporter: User, meeting: Meeting) -> None:
     conversation = room.open_room(peer_supporter, meeting)
     group.pause(peer_supporter, conversation)
     with pytest.raises(room.RoomError, match="paused"):
-        room.start_check_in(peer_supporter, meeting)
+        room_cards.start_check_in(peer_supporter, meeting)
     assert not Message.objects.filter(conversation=conversation, kind=Message.Kind.CARD).exists()
 
 
@@ -382,9 +382,9 @@ def test_only_a_facilitator_in_the_room_starts_a_round(
     room.join_room(member, meeting)
     for person in (member, second_facilitator):
         with pytest.raises(PermissionDenied):
-            room.start_check_in(person, meeting)
+            room_cards.start_check_in(person, meeting)
         with pytest.raises(PermissionDenied):
-            room.pin_agreement(person, meeting)
+            room_cards.pin_agreement(person, meeting)
     assert not Message.objects.filter(kind=Message.Kind.CARD).exists()
 
 
@@ -392,7 +392,7 @@ def test_the_agreement_is_posted_as_a_card_and_pinned(
     peer_supporter: User, member: User, meeting: Meeting
 ) -> None:
     conversation = room.open_room(peer_supporter, meeting)
-    message = room.pin_agreement(peer_supporter, meeting)
+    message = room_cards.pin_agreement(peer_supporter, meeting)
     card = card_of(message)
     assert card.title == "Our group agreement"
     assert card.lines == ("What is said here stays here.", "One voice at a time.")
@@ -407,7 +407,7 @@ def test_a_long_agreement_points_to_the_room_page(peer_supporter: User, member: 
     agreement = "\n".join(f"Point {n}: " + "x" * 300 for n in range(1, 10))
     meeting = soon_meeting(circle_with(peer_supporter, member, agreement=agreement))
     room.open_room(peer_supporter, meeting)
-    card = card_of(room.pin_agreement(peer_supporter, meeting))
+    card = card_of(room_cards.pin_agreement(peer_supporter, meeting))
     assert len(card.lines) == MAX_LINES
     assert all(len(line) <= MAX_LINE for line in card.lines)
     assert card.lines[0].startswith("Point 1: xxx")
@@ -439,7 +439,7 @@ def test_messages_in_the_room_are_json_free_of_account_details(
     """A card carries display names only, never an e-mail address."""
     room.open_room(peer_supporter, meeting)
     room.join_room(member, meeting)
-    body = room.start_check_in(peer_supporter, meeting).body
+    body = room_cards.start_check_in(peer_supporter, meeting).body
     assert "River" in json.loads(body)["lines"][1]
     assert member.email
     assert member.email not in body

@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from peerlight.accounts.models import User
-from peerlight.circles import room
+from peerlight.circles import room, room_cards
 from tests.chat.test_consumers import open_socket, receive, run, session_cookie
 from tests.circles.test_room import circle_with, soon_meeting
 
@@ -65,7 +65,7 @@ def test_a_pinned_agreement_reaches_an_open_socket_with_its_text(
 
     async def body() -> None:
         reader = await open_socket(cookie, conversation.pk)
-        await sync_to_async(room.pin_agreement)(peer_supporter, meeting)
+        await sync_to_async(room_cards.pin_agreement)(peer_supporter, meeting)
         items: list[dict[str, Any]] = []
         while len(items) < 2:
             items += (await receive(reader))["items"]

@@ -22,7 +22,6 @@ People appear under their display names only.
 from __future__ import annotations
 
 import functools
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,8 +40,7 @@ from peerlight.audit.actions import record_change
 from peerlight.chat import access as chat_access
 from peerlight.chat import actions as chat_actions
 from peerlight.chat import group, tools
-from peerlight.chat.cards import MAX_LINE, MAX_LINES, Card
-from peerlight.chat.models import Conversation, Message, Participant
+from peerlight.chat.models import Conversation, Participant
 from peerlight.chat.signals import conversation_ended
 from peerlight.circles import access
 from peerlight.circles.models import Meeting
@@ -58,13 +56,11 @@ __all__ = [
     "join_room",
     "leave_room",
     "open_room",
-    "pin_agreement",
     "present_people",
     "register_chat_tools",
     "room_conversation",
     "room_state",
     "room_url",
-    "start_check_in",
 ]
 
 OPENS_BEFORE = timedelta(minutes=15)
@@ -393,113 +389,6 @@ def _close_room_of_ended_chat(sender: Any, conversation: Conversation, **kwargs:
     Meeting.objects.filter(conversation=conversation, room_closed_at__isnull=True).update(
         room_closed_at=conversation.ended_at or timezone.now()
     )
-
-
-# --- Facilitator tools ---------------------------------------------------------------
-
-
-def _room_for_facilitator(facilitator: User, meeting: Meeting) -> Conversation:
-    """The open room, if ``facilitator`` facilitates the circle and is in it."""
-    if not access.is_facilitator(facilitator, meeting.circle):
-        raise PermissionDenied
-    conversation = room_conversation(meeting)
-    if conversation is None:
-        raise RoomError(_("The room is not open."))
-    if not group.is_present_facilitator(facilitator, conversation):
-        raise PermissionDenied
-    return conversation
-
-
-def _fresh_client_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _shortened(line: str) -> str:
-    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1].rstrip() + "…"
-
-
-def _name_lines(label: str, names: list[str], room: int) -> list[str]:
-    """``label`` and the names, comma-separated over at most ``room`` card lines.
-
-    Names that do not fit are counted instead ("and 3 more").
-    """
-    lines = [label]
-    for index, name in enumerate(names):
-        separator = "" if lines[-1] == label else ", "
-        if len(lines[-1]) + len(separator) + len(name) <= MAX_LINE:
-            lines[-1] += separator + name
-        elif len(lines) < room:
-            lines.append(name)
-        else:
-            return _with_count_of_rest(lines, len(names) - index)
-    return lines
-
-
-def _with_count_of_rest(lines: list[str], left_out: int) -> list[str]:
-    """End the last line with "and N more", moving its last names into N until it fits."""
-    last = lines[-1]
-    while True:
-        more = _("and %(count)d more") % {"count": left_out}
-        if len(last) + 2 + len(more) <= MAX_LINE or ", " not in last:
-            return [*lines[:-1], _shortened(f"{last}, {more}")]
-        last = last.rsplit(", ", 1)[0]
-        left_out += 1
-
-
-def start_check_in(
-    facilitator: User, meeting: Meeting, *, client_id: str | None = None
-) -> Message:
-    """Post a "Check-in round" card: a gentle prompt and the order, by display name.
-
-    Written in the circle's language. ``client_id`` makes a retry post
-    nothing new. ``RoomError`` while the chat refuses it (paused, say).
-    """
-    conversation = _room_for_facilitator(facilitator, meeting)
-    names = [person.user.display_name for person in present_people(conversation)]
-    with translation.override(meeting.circle.language):
-        card = Card(
-            title=_("Check-in round"),
-            lines=(
-                _("In a word or two: how are you arriving today? You can always say 'pass'."),
-                *_name_lines(_("Order: "), names, MAX_LINES - 1),
-            ),
-            url=room_url(meeting),
-        )
-    try:
-        sent = chat_actions.post_card(
-            facilitator, conversation, card, client_id or _fresh_client_id()
-        )
-    except chat_actions.ChatError as refused:
-        raise RoomError(refused.message) from None
-    return sent.message
-
-
-def _agreement_lines(agreement: str) -> tuple[str, ...]:
-    """The agreement's lines as a card holds them; a pointer to the room page if it is longer."""
-    lines = [_shortened(line.strip()) for line in agreement.splitlines() if line.strip()]
-    if len(lines) <= MAX_LINES:
-        return tuple(lines)
-    return (*lines[: MAX_LINES - 1], _("The whole agreement is on the room page."))
-
-
-def pin_agreement(facilitator: User, meeting: Meeting, *, client_id: str | None = None) -> Message:
-    """Post the circle's group agreement as a card and pin it to the top of the chat."""
-    conversation = _room_for_facilitator(facilitator, meeting)
-    with translation.override(meeting.circle.language):
-        card = Card(
-            title=_("Our group agreement"),
-            lines=_agreement_lines(meeting.circle.agreement),
-            url=room_url(meeting),
-        )
-    try:
-        with transaction.atomic():
-            sent = chat_actions.post_card(
-                facilitator, conversation, card, client_id or _fresh_client_id()
-            )
-            group.pin_message(facilitator, conversation, int(sent.message.seq))
-    except chat_actions.ChatError as refused:
-        raise RoomError(refused.message) from None
-    return sent.message
 
 
 # --- The chat page's link ------------------------------------------------------------

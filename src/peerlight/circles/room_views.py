@@ -29,7 +29,7 @@ from peerlight.accounts.models import User
 from peerlight.chat import group
 from peerlight.chat.actions import CLIENT_ID, ChatError
 from peerlight.chat.models import Conversation
-from peerlight.circles import access, room
+from peerlight.circles import access, room, room_cards
 from peerlight.circles.models import Meeting
 
 # --- Access ----------------------------------------------------------------------------
@@ -228,7 +228,9 @@ def room_pin(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse
     return _run_tool(
         request,
         meeting_id,
-        lambda meeting, _chat: room.pin_agreement(request.user, meeting, client_id=client_id),
+        lambda meeting, _chat: room_cards.pin_agreement(
+            request.user, meeting, client_id=client_id
+        ),
         _("The group agreement is pinned to the top of the chat."),
     )
 
@@ -251,7 +253,9 @@ def room_check_in(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRes
     return _run_tool(
         request,
         meeting_id,
-        lambda meeting, _chat: room.start_check_in(request.user, meeting, client_id=client_id),
+        lambda meeting, _chat: room_cards.start_check_in(
+            request.user, meeting, client_id=client_id
+        ),
         _("The check-in round is in the chat."),
     )
 
