@@ -90,7 +90,8 @@ async def shared_read(conversation_id: int, after_seq: int) -> SharedRead:
     """The messages above ``after_seq`` and their readers, read once for concurrent callers."""
     key = (conversation_id, after_seq)
     task = _reads.get(key)
-    if task is None:
+    # A read belongs to the event loop that started it (tests run several loops).
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
         task = asyncio.ensure_future(pooled(_read)(conversation_id, after_seq))
         _reads[key] = task
         task.add_done_callback(lambda done: _forget(key, done))
