@@ -74,9 +74,27 @@ def test_each_variant_of_a_message_is_rendered_once_and_shared() -> None:
     assert for_ana != for_bo
     # Nothing risky in it, so the facilitator's variant reads the same as Bo's.
     assert for_lead == for_bo
-    # Bo and Cy shared one render: three variants for four readers.
+    # Bo and Cy shared one render (the second waited for the first's): three
+    # variants for four readers, and three renders.
     assert len(shared.html) == 3
-    assert fanout.rendered_already(shared, int(cy.pk), "en", False) == for_cy
+    assert len(set(map(id, shared.renders.values()))) == 3
+
+
+def test_a_reader_gets_only_what_lies_above_its_seq() -> None:
+    lead = make_user("Lead", Role.PEER_SUPPORTER)
+    ana, bo = make_user("Ana"), make_user("Bo")
+    room = group_room(lead, ana, bo)
+    for number in range(1, 6):
+        actions.send_message(ana, room, f"Message {number}", f"c-{number}")
+    # Bo has had up to seq 3; a push for seq 5 reads from a little before it.
+    start = fanout.read_start(3, 5)
+    assert start <= 3
+    shared = asyncio.run(fanout.shared_read(int(room.pk), start))
+    items = asyncio.run(fanout.rendered(shared, int(bo.pk), "en", False, {}, after_seq=3))
+    assert [item["seq"] for item in items] == [4, 5]
+    # A socket far behind reads from its own seq.
+    assert fanout.read_start(0, 50) == 0
+    assert fanout.read_start(49, 50) == 50 - fanout.NEAR
 
 
 def test_a_reader_in_another_language_gets_the_notice_in_it() -> None:
@@ -85,8 +103,8 @@ def test_a_reader_in_another_language_gets_the_notice_in_it() -> None:
     room = group_room(lead, ana)
     actions.post_notice(room, "paused")
     shared = asyncio.run(fanout.shared_read(int(room.pk), 0))
-    english = fanout.render_for(shared, int(ana.pk), "en", False, {})
-    spanish = fanout.render_for(shared, int(ana.pk), "es", False, {})
+    english = asyncio.run(fanout.rendered(shared, int(ana.pk), "en", False, {}))
+    spanish = asyncio.run(fanout.rendered(shared, int(ana.pk), "es", False, {}))
     assert "paused" in str(english[0]["html"])
     assert english != spanish
 

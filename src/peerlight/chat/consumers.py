@@ -389,25 +389,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         user, _conversation = self._member()
         # Every socket of this process woken by the same message shares one
         # read (with the permission check) and one render per variant.
-        shared = await fanout.shared_read(self.conversation_id, self.delivered_seq)
+        shared = await fanout.shared_read(
+            self.conversation_id, fanout.read_start(self.delivered_seq, seq)
+        )
         if not shared.may_receive(int(user.pk)):
             await self.close(code=CLOSE_REFUSED)
             return
-        if not shared.messages:
-            return
-        language = user.language or ""
-        sees_risk = shared.sees_risk(int(user.pk))
         items = await fanout.rendered(
-            shared, int(user.pk), language, sees_risk, self.message_names
+            shared,
+            int(user.pk),
+            user.language or "",
+            shared.sees_risk(int(user.pk)),
+            self.message_names,
+            after_seq=self.delivered_seq,
         )
-        last_seq = int(shared.messages[-1].seq)
-        if last_seq <= self.delivered_seq:
-            # Another push for this socket got there first while this one waited.
+        if not items:
             return
-        items = [item for item in items if item["seq"] > self.delivered_seq]
+        last_seq = int(items[-1]["seq"])
         if self.own_seqs:
             items = [item for item in items if item["seq"] not in self.own_seqs]
-            self.own_seqs = {seq for seq in self.own_seqs if seq > last_seq}
+            self.own_seqs = {own for own in self.own_seqs if own > last_seq}
         self.delivered_seq = last_seq
         if items:
             await self.send_json({"type": "messages", "items": items})

@@ -36,10 +36,12 @@ from peerlight.chat.models import Message, Participant
 from peerlight.chat.pooled import pooled
 from peerlight.chat.views import SAFETY_READERS, build_message_views
 
-__all__ = ["SharedRead", "render_for", "rendered", "rendered_already", "shared_read"]
+__all__ = ["SharedRead", "read_start", "render_for", "rendered", "shared_read"]
 
 MESSAGE_TEMPLATE = "chat/conversation.html#message"
 MAX_MESSAGES = 200
+# How far before a push's seq a shared read starts (``read_start``).
+NEAR = 4
 
 type VariantKey = tuple[int, str, bool, bool]
 
@@ -54,10 +56,8 @@ class SharedRead:
     readers: dict[int, str]
     # (seq, language, mine, sees_risk) -> the message's HTML for such a reader.
     html: dict[VariantKey, str] = field(default_factory=dict)
-    # Renders under way, by (language, sees_risk, the seqs that are the reader's own).
-    renders: dict[tuple[str, bool, tuple[int, ...]], asyncio.Future[list[dict[str, Any]]]] = field(
-        default_factory=dict
-    )
+    # Renders under way (or done), by the variant of each message they render.
+    renders: dict[VariantKey, asyncio.Future[None]] = field(default_factory=dict)
 
     def may_receive(self, user_id: int) -> bool:
         return user_id in self.readers
@@ -86,6 +86,17 @@ def _read(conversation_id: int, after_seq: int) -> SharedRead:
     return SharedRead(conversation_id, messages, {int(k): str(v) for k, v in readers.items()})
 
 
+def read_start(after_seq: int, event_seq: int) -> int:
+    """Where a push's read starts: a little before the event's seq when this socket is near it.
+
+    Sockets of one room are rarely all at the same seq when a message comes
+    (the sender is one ahead, a slow one one behind); starting every near
+    socket's read at the same place lets them all share it.
+    """
+    start = event_seq - NEAR
+    return start if event_seq and start <= after_seq < event_seq else after_seq
+
+
 async def shared_read(conversation_id: int, after_seq: int) -> SharedRead:
     """The messages above ``after_seq`` and their readers, read once for concurrent callers."""
     key = (conversation_id, after_seq)
@@ -109,38 +120,44 @@ def _key(message: Message, viewer_id: int, language: str, sees_risk: bool) -> Va
 
 
 async def rendered(
-    shared: SharedRead, viewer_id: int, language: str, sees_risk: bool, names: dict[int, str]
+    shared: SharedRead,
+    viewer_id: int,
+    language: str,
+    sees_risk: bool,
+    names: dict[int, str],
+    *,
+    after_seq: int = 0,
 ) -> list[dict[str, Any]]:
-    """``render_for`` on a pooled thread, once for all readers who see the messages alike.
+    """The messages above ``after_seq`` as ``viewer_id`` sees them.
 
-    Readers woken together would otherwise each find nothing rendered yet
-    and render the same variant side by side.
+    Each variant of a message is rendered once, on a pooled thread, for
+    every reader who sees it alike; readers woken together wait for the
+    render under way instead of starting their own.
     """
-    items = rendered_already(shared, viewer_id, language, sees_risk)
-    if items is not None:
-        return items
-    own = tuple(int(m.seq) for m in shared.messages if m.sender_id == viewer_id)
-    key = (language, sees_risk, own)
-    task = shared.renders.get(key)
-    if task is None:
-        task = asyncio.ensure_future(
-            pooled(render_for)(shared, viewer_id, language, sees_risk, names)
+    needed = [message for message in shared.messages if message.seq > after_seq]
+    keys = [_key(message, viewer_id, language, sees_risk) for message in needed]
+    waiting: set[asyncio.Future[None]] = set()
+    to_render = []
+    for message, key in zip(needed, keys, strict=True):
+        if key in shared.html:
+            continue
+        if key in shared.renders:
+            waiting.add(shared.renders[key])
+        else:
+            to_render.append(message)
+    if to_render:
+        task: asyncio.Future[None] = asyncio.ensure_future(
+            pooled(render_for)(shared, viewer_id, language, sees_risk, names, to_render)
         )
-        shared.renders[key] = task
-    return await asyncio.shield(task)
-
-
-def rendered_already(
-    shared: SharedRead, viewer_id: int, language: str, sees_risk: bool
-) -> list[dict[str, Any]] | None:
-    """The items for this reader if every variant is rendered already (no thread needed)."""
-    items: list[dict[str, Any]] = []
-    for message in shared.messages:
-        html = shared.html.get(_key(message, viewer_id, language, sees_risk))
-        if html is None:
-            return None
-        items.append({"seq": int(message.seq), "html": html})
-    return items
+        for message in to_render:
+            shared.renders[_key(message, viewer_id, language, sees_risk)] = task
+        waiting.add(task)
+    for pending in waiting:
+        await asyncio.shield(pending)
+    return [
+        {"seq": int(message.seq), "html": shared.html[key]}
+        for message, key in zip(needed, keys, strict=True)
+    ]
 
 
 def render_for(
@@ -149,32 +166,24 @@ def render_for(
     language: str,
     sees_risk: bool,
     names: dict[int, str],
-) -> list[dict[str, Any]]:
-    """The messages as ``viewer_id`` sees them, rendering only the variants not done yet.
+    messages: list[Message],
+) -> None:
+    """Render ``messages`` as ``viewer_id`` sees them into ``shared.html``.
 
     ``names`` is the socket's cache of display names, refreshed here when a
     message comes from someone not in it or a notice says someone came or went.
     """
-    missing = [
-        message
-        for message in shared.messages
-        if _key(message, viewer_id, language, sees_risk) not in shared.html
-    ]
-    if missing:
-        if any(
-            (message.sender_id is not None and message.sender_id not in names)
-            or message.kind == Message.Kind.SYSTEM
-            for message in missing
-        ):
-            names.clear()
-            names.update(access.display_names_of(shared.conversation_id))
-        template = get_template(MESSAGE_TEMPLATE)
-        # Notices are put in words while the views are built: in the reader's language.
-        with translation.override(language or None):
-            views = build_message_views(viewer_id, missing, names=names, sees_risk=sees_risk)
-            for view in views:
-                key = _key(view.message, viewer_id, language, sees_risk)
-                shared.html[key] = template.render({"item": view, "crisis": None})
-    items = rendered_already(shared, viewer_id, language, sees_risk)
-    assert items is not None
-    return items
+    if any(
+        (message.sender_id is not None and message.sender_id not in names)
+        or message.kind == Message.Kind.SYSTEM
+        for message in messages
+    ):
+        names.clear()
+        names.update(access.display_names_of(shared.conversation_id))
+    template = get_template(MESSAGE_TEMPLATE)
+    # Notices are put in words while the views are built: in the reader's language.
+    with translation.override(language or None):
+        views = build_message_views(viewer_id, messages, names=names, sees_risk=sees_risk)
+        for view in views:
+            key = _key(view.message, viewer_id, language, sees_risk)
+            shared.html[key] = template.render({"item": view, "crisis": None})
