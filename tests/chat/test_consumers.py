@@ -240,6 +240,32 @@ def test_the_other_participant_gets_each_message_exactly_once(
     run(body)
 
 
+def test_a_resume_after_a_push_does_not_send_that_message_again(
+    member: User, peer_supporter: User
+) -> None:
+    conversation = direct_conversation(member, peer_supporter)
+    add_messages(conversation, peer_supporter, 2)
+    member_cookie, peer_cookie = session_cookie(member), session_cookie(peer_supporter)
+
+    async def body() -> None:
+        # A client back after a while: its socket opens at seq 2, and before
+        # its resume is read, a new message is pushed.
+        reader = await open_socket(member_cookie, conversation.pk)
+        sender = await open_socket(peer_cookie, conversation.pk)
+        await sender.send_json_to({"type": "send", "client_id": "p3", "body": "Still here"})
+        assert (await receive(sender))["seq"] == 3
+        pushed = await receive(reader)
+        assert [item["seq"] for item in pushed["items"]] == [3]
+        await reader.send_json_to({"type": "resume", "after": 0})
+        resumed = await receive(reader)
+        assert [item["seq"] for item in resumed["items"]] == [1, 2]
+        assert await reader.receive_nothing(timeout=0.3)
+        await sender.disconnect()
+        await reader.disconnect()
+
+    run(body)
+
+
 @pytest.mark.parametrize(
     ("send", "why"),
     [

@@ -43,7 +43,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from peerlight.chat import access, actions, fanout, sending
-from peerlight.chat.models import Message
+from peerlight.chat.models import Conversation, Message
 from peerlight.chat.pooled import pooled
 from peerlight.chat.views import SAFETY_READERS, MessageView, build_message_views
 from peerlight.lib.crisis import crisis_info
@@ -51,7 +51,6 @@ from peerlight.lib.events import conversation_group, serve_events_from, user_gro
 
 if TYPE_CHECKING:
     from peerlight.accounts.models import User
-    from peerlight.chat.models import Conversation
 
 # Close codes (4000-4999 are the application's own): a client must not
 # reconnect after either, it falls back to the page, which explains.
@@ -209,6 +208,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # This socket's own messages, acknowledged above delivered_seq: its
         # client shows them already, so pushes leave them out.
         self.own_seqs: set[int] = set()
+        # The newest seq when the socket opened: pushes cover what comes after.
+        self.connected_seq = 0
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # The person's group also carries events meant for other pages (a
@@ -256,6 +257,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.user = user
         self.conversation = conversation
         self.delivered_seq = int(conversation.last_seq)
+        self.connected_seq = self.delivered_seq
         # Join before accepting: once the client sees the socket open, a
         # sign-out or a new message must already reach it.
         for group in (conversation_group(self.conversation_id), user_group(int(user.pk))):
@@ -343,7 +345,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             if rendered is None:
                 await self.close(code=CLOSE_REFUSED)
                 return
-            await self.send_json({"type": "messages", "items": rendered.items})
+            # What lies between the connection's start and delivered_seq went
+            # out on this socket already (a push can come before the resume).
+            items = [
+                item
+                for item in rendered.items
+                if not self.connected_seq < item["seq"] <= self.delivered_seq
+            ]
+            if items or not rendered.items:
+                await self.send_json({"type": "messages", "items": items})
             if not rendered.items:
                 return
             after = rendered.last_seq
@@ -386,23 +396,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # ack, it counts as delivered without reading it back.
             self.delivered_seq = seq
             return
-        user, _conversation = self._member()
-        # Every socket of this process woken by the same message shares one
-        # read (with the permission check) and one render per variant.
-        shared = await fanout.shared_read(
-            self.conversation_id, fanout.read_start(self.delivered_seq, seq)
-        )
-        if not shared.may_receive(int(user.pk)):
+        user, conversation = self._member()
+        if conversation.kind == Conversation.Kind.GROUP:
+            items = await self._group_items(user, seq)
+        else:
+            # One reader besides the sender: nothing to share, one read and render.
+            rendered = await pooled(_messages_after)(
+                user, conversation, self.delivered_seq, RESUME_BATCH, self.message_names
+            )
+            items = None if rendered is None else rendered.items
+        if items is None:
             await self.close(code=CLOSE_REFUSED)
             return
-        items = await fanout.rendered(
-            shared,
-            int(user.pk),
-            user.language or "",
-            shared.sees_risk(int(user.pk)),
-            self.message_names,
-            after_seq=self.delivered_seq,
-        )
         if not items:
             return
         last_seq = int(items[-1]["seq"])
@@ -412,6 +417,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.delivered_seq = last_seq
         if items:
             await self.send_json({"type": "messages", "items": items})
+
+    async def _group_items(self, user: User, seq: int) -> list[dict[str, Any]] | None:
+        """A group's new messages for this reader; None if they may no longer receive them.
+
+        Every socket of this process woken by the same message shares one
+        read (with the permission check) and one render per variant.
+        """
+        shared = await fanout.shared_read(
+            self.conversation_id, fanout.read_start(self.delivered_seq, seq)
+        )
+        if not shared.may_receive(int(user.pk)):
+            return None
+        return await fanout.rendered(
+            shared,
+            int(user.pk),
+            user.language or "",
+            shared.sees_risk(int(user.pk)),
+            self.message_names,
+            after_seq=self.delivered_seq,
+        )
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         """Someone else is typing: their display name, never to the typist."""
