@@ -27,8 +27,8 @@ from peerlight.accounts.models import User
 from peerlight.chat.models import Message, Participant
 from peerlight.circles import schedule
 from peerlight.circles.models import Circle, Meeting, Membership
+from tests.browser.chat_helpers import SocketLog, send
 from tests.browser.harness import BrowserPages
-from tests.browser.test_talk_to_a_peer import SocketLog, send
 from tests.circles.factories import make_circle
 
 pytestmark = pytest.mark.browser

@@ -10,12 +10,13 @@ Every page is checked by the harness (accessibility, weight, hosts, CSP).
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, WebSocket, expect
+from playwright.sync_api import expect
 
 from peerlight.accounts.models import User
 from peerlight.chat import actions as chat_actions
 from peerlight.chat.models import Conversation, Message, Participant
 from peerlight.support.models import ChatRating, PeerNote, SupportRequest
+from tests.browser.chat_helpers import SocketLog, send
 from tests.browser.harness import BrowserPages
 from tests.support.conftest import make_peer
 
@@ -23,31 +24,6 @@ pytestmark = pytest.mark.browser
 
 # Offers and chat pages poll every few seconds when the socket is not there.
 WAIT_MS = 15_000
-
-
-class SocketLog:
-    """The websockets a page opens and the frames it receives on them."""
-
-    def __init__(self, page: Page) -> None:
-        self.urls: list[str] = []
-        self.frames: list[str] = []
-        page.on("websocket", self.opened)
-
-    def opened(self, socket: WebSocket) -> None:
-        self.urls.append(socket.url)
-        socket.on("framereceived", self.received)
-
-    def received(self, payload: str | bytes) -> None:
-        self.frames.append(payload if isinstance(payload, str) else payload.decode())
-
-    def pushed(self, text: str) -> bool:
-        """Whether a message containing ``text`` arrived through the socket."""
-        return any('"messages"' in frame and text in frame for frame in self.frames)
-
-
-def send(page: Page, text: str) -> None:
-    page.get_by_label("Your message").fill(text)
-    page.get_by_role("button", name="Send").click()
 
 
 def test_a_guest_finds_a_peer_who_has_been_there_and_they_talk(
