@@ -181,6 +181,21 @@ def display_names_of(conversation_id: int) -> dict[int, str]:
     return {int(user_id): str(name) for user_id, name in rows}
 
 
+def refresh_names(names: dict[int, str], conversation_id: int, messages: list[Message]) -> None:
+    """Read ``names`` (a socket's cache of display names) again when ``messages`` need it.
+
+    They do when one comes from someone not in it, or is a notice (someone
+    came or went).
+    """
+    if any(
+        (message.sender_id is not None and message.sender_id not in names)
+        or message.kind == Message.Kind.SYSTEM
+        for message in messages
+    ):
+        names.clear()
+        names.update(display_names_of(conversation_id))
+
+
 def names_by_conversation(conversation_ids: list[int]) -> dict[int, dict[int, str]]:
     """Conversation id → (user id → display name), for many conversations in one query."""
     rows = Participant.objects.filter(conversation_id__in=conversation_ids).values_list(

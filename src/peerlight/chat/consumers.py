@@ -43,9 +43,14 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from peerlight.chat import access, actions, fanout, sending
-from peerlight.chat.models import Conversation, Message
+from peerlight.chat.models import Conversation
 from peerlight.chat.pooled import pooled
-from peerlight.chat.views import SAFETY_READERS, MessageView, build_message_views
+from peerlight.chat.views import (
+    MESSAGE_TEMPLATE,
+    SAFETY_READERS,
+    MessageView,
+    build_message_views,
+)
 from peerlight.lib.crisis import crisis_info
 from peerlight.lib.events import conversation_group, serve_events_from, user_group
 
@@ -56,7 +61,6 @@ if TYPE_CHECKING:
 # reconnect after either, it falls back to the page, which explains.
 CLOSE_REFUSED = 4403
 CLOSE_SIGNED_OUT = 4401
-MESSAGE_TEMPLATE = "chat/conversation.html#message"
 # Messages per frame when catching up.
 RESUME_BATCH = 200
 # A typing indicator is a hint: one event per socket this often is plenty.
@@ -121,13 +125,7 @@ def _messages_after(
     if delivery is None:
         return None
     messages = delivery.messages
-    if any(
-        (message.sender_id is not None and message.sender_id not in names)
-        or message.kind == Message.Kind.SYSTEM
-        for message in messages
-    ):
-        names.clear()
-        names.update(access.display_names(conversation))
+    access.refresh_names(names, int(conversation.pk), messages)
     # Notices are put in words while the views are built: in the reader's language.
     with translation.override(user.language or None):
         views = build_message_views(

@@ -34,11 +34,10 @@ from django.utils import translation
 from peerlight.chat import access
 from peerlight.chat.models import Message, Participant
 from peerlight.chat.pooled import pooled
-from peerlight.chat.views import SAFETY_READERS, build_message_views
+from peerlight.chat.views import MESSAGE_TEMPLATE, SAFETY_READERS, build_message_views
 
 __all__ = ["SharedRead", "read_start", "render_for", "rendered", "shared_read"]
 
-MESSAGE_TEMPLATE = "chat/conversation.html#message"
 MAX_MESSAGES = 200
 # How far before a push's seq a shared read starts (``read_start``).
 NEAR = 4
@@ -173,13 +172,7 @@ def render_for(
     ``names`` is the socket's cache of display names, refreshed here when a
     message comes from someone not in it or a notice says someone came or went.
     """
-    if any(
-        (message.sender_id is not None and message.sender_id not in names)
-        or message.kind == Message.Kind.SYSTEM
-        for message in messages
-    ):
-        names.clear()
-        names.update(access.display_names_of(shared.conversation_id))
+    access.refresh_names(names, shared.conversation_id, messages)
     template = get_template(MESSAGE_TEMPLATE)
     # Notices are put in words while the views are built: in the reader's language.
     with translation.override(language or None):

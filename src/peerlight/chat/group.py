@@ -137,14 +137,6 @@ def _target(conversation: Conversation, user: User) -> Participant:
     return target
 
 
-# --- Notices -------------------------------------------------------------------------
-
-
-def _post_group_notice(conversation: Conversation, body: str) -> Message:
-    """A system notice whose body is not one of ``actions.NOTICE_CODES`` (pin, unpin)."""
-    return actions.post_system_notice(conversation, body)
-
-
 # --- Pinning -------------------------------------------------------------------------
 
 
@@ -160,7 +152,7 @@ def pin_message(actor: User, conversation: Conversation, seq: int) -> None:
         Conversation.objects.filter(pk=locked.pk).update(pinned_seq=seq)
         conversation.pinned_seq = seq
         record_change(actor, "chat.group.pin", locked)
-        _post_group_notice(locked, f"{PIN_NOTICE_PREFIX}{seq}")
+        actions.post_system_notice(locked, f"{PIN_NOTICE_PREFIX}{seq}")
 
 
 def unpin(actor: User, conversation: Conversation) -> bool:
@@ -173,7 +165,7 @@ def unpin(actor: User, conversation: Conversation) -> bool:
         Conversation.objects.filter(pk=locked.pk).update(pinned_seq=None)
         conversation.pinned_seq = None
         record_change(actor, "chat.group.unpin", locked)
-        _post_group_notice(locked, UNPIN_NOTICE)
+        actions.post_system_notice(locked, UNPIN_NOTICE)
     return True
 
 

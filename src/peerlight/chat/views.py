@@ -54,6 +54,8 @@ PINNED_NOTICE = gettext_lazy("A facilitator pinned this to the top of the chat:"
 SAFETY_READERS = frozenset({Participant.Role.SUPPORTER, Participant.Role.FACILITATOR})
 # How many of the latest messages the page shows.
 PAGE_MESSAGES = 200
+# The one partial every message is rendered through, on the page and over the socket.
+MESSAGE_TEMPLATE = "chat/conversation.html#message"
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ def render_messages(
     with translation.override(language or translation.get_language()):
         crisis = crisis_info(translation.get_language()) if card_seq else None
         parts = [
-            render_to_string("chat/conversation.html#message", {"item": item, "crisis": crisis})
+            render_to_string(MESSAGE_TEMPLATE, {"item": item, "crisis": crisis})
             for item in message_views(viewer, conversation, messages, card_seq=card_seq)
         ]
     # Each part is the output of an autoescaping template; joining keeps it safe.
