@@ -8,7 +8,9 @@ coordinators see their circle's people.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from peerlight.accounts.guards import is_two_factor_verified
 from peerlight.accounts.models import Role, User
 from peerlight.circles.models import Circle, Meeting, Membership
 
@@ -30,6 +32,22 @@ def is_facilitator(user: User, circle: Circle) -> bool:
 def can_lead(user: User, circle: Circle) -> bool:
     """May run the circle: its facilitators, and coordinators."""
     return is_facilitator(user, circle) or is_coordinator(user)
+
+
+def signed_in(request: HttpRequest) -> User | None:
+    """The person of ``request``, or None for a visitor."""
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def leads_in_session(request: HttpRequest, circle: Circle) -> bool:
+    """May run ``circle`` from this session: a facilitator, or a coordinator past two-factor."""
+    user = signed_in(request)
+    if user is None:
+        return False
+    return is_facilitator(user, circle) or (
+        is_coordinator(user) and is_two_factor_verified(request)
+    )
 
 
 def membership_of(user: User, circle: Circle) -> Membership | None:

@@ -32,7 +32,6 @@ from peerlight.accounts.guards import (
     login_required,
     second_factor_step,
 )
-from peerlight.accounts.models import User
 from peerlight.circles import access, calendar, meetings, schedule
 from peerlight.circles.models import NOTE_MAX, Circle, Meeting
 from peerlight.lib.forms import PlainForm
@@ -71,11 +70,6 @@ class CancelMeetingForm(PlainForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-def _signed_in(request: HttpRequest) -> User | None:
-    user = request.user
-    return user if isinstance(user, User) and user.is_authenticated else None
 
 
 def _feed_response(body: bytes, filename: str, *, private: bool) -> HttpResponse:
@@ -158,7 +152,7 @@ def calendar_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _visible_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
     """The meeting of a circle that meets; of a stopped circle, for its leaders only."""
     meeting = access.meeting_for(meeting_id)
-    user = _signed_in(request)
+    user = access.signed_in(request)
     if meeting is None or not (
         meeting.circle.is_active or (user is not None and access.can_lead(user, meeting.circle))
     ):
@@ -190,7 +184,7 @@ def _meeting_page(
     status: int = 200,
 ) -> HttpResponse:
     circle: Circle = meeting.circle
-    user = _signed_in(request)
+    user = access.signed_in(request)
     leads = user is not None and access.can_lead(user, circle)
     context = {
         "meeting": meeting,

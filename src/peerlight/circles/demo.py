@@ -273,31 +273,26 @@ def _make_circle(spec: DemoCircle, leaders: list[User], today: dt.date) -> Circl
 
 
 def _add_members(circle: Circle, spec: DemoCircle) -> None:
+    # Members joined about a month ago, one a day; the waiting list in the last five days.
+    lists = (
+        (spec.members, Membership.Status.MEMBER, 30, "joined_at"),
+        (spec.waiting, Membership.Status.WAITING, 5, "waiting_since"),
+    )
     now = timezone.now()
-    for order, name in enumerate(spec.members):
-        person = _member(name)
-        if person is not None:
+    for names, status, days_ago, since_field in lists:
+        for order, name in enumerate(names):
+            person = _member(name)
+            if person is None:
+                continue
+            since = now - dt.timedelta(days=days_ago - order)
             Membership.objects.get_or_create(
                 circle=circle,
                 user=person,
                 defaults={
-                    "status": Membership.Status.MEMBER,
+                    "status": status,
                     "age_confirmed": True,
-                    "requested_at": now - dt.timedelta(days=30 - order),
-                    "joined_at": now - dt.timedelta(days=30 - order),
-                },
-            )
-    for order, name in enumerate(spec.waiting):
-        person = _member(name)
-        if person is not None:
-            Membership.objects.get_or_create(
-                circle=circle,
-                user=person,
-                defaults={
-                    "status": Membership.Status.WAITING,
-                    "age_confirmed": True,
-                    "requested_at": now - dt.timedelta(days=5 - order),
-                    "waiting_since": now - dt.timedelta(days=5 - order),
+                    "requested_at": since,
+                    since_field: since,
                 },
             )
 

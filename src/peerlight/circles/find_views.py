@@ -36,15 +36,10 @@ from peerlight.directory.models import Address, Service, ServiceAtLocation
 from peerlight.peers.vocabulary import vocabulary
 
 
-def _signed_in(request: HttpRequest) -> User | None:
-    user = request.user
-    return user if isinstance(user, User) and user.is_authenticated else None
-
-
 def _visible_circle(request: HttpRequest, slug: str) -> Circle:
     """The circle at ``slug``: listed ones for all, stopped ones for those who led them."""
     circle = Circle.objects.select_related("location").filter(slug=slug).first()
-    user = _signed_in(request)
+    user = access.signed_in(request)
     if circle is None or not (circle.is_active or (user and access.can_lead(user, circle))):
         raise Http404
     return circle
@@ -99,7 +94,7 @@ def circle_list(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         filters = form.filters()
     language = get_language()
-    user = _signed_in(request)
+    user = access.signed_in(request)
     context = {
         "form": form,
         "left_out": form.left_out() if form.is_bound else [],
@@ -160,7 +155,7 @@ def _page_context(circle: Circle, user: User | None) -> dict[str, Any]:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """What a circle is, when it meets, who leads it and how to join."""
     circle = _visible_circle(request, slug)
-    return render(request, "circles/detail.html", _page_context(circle, _signed_in(request)))
+    return render(request, "circles/detail.html", _page_context(circle, access.signed_in(request)))
 
 
 # --- Setting circles up -----------------------------------------------------------------

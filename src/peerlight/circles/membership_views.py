@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts.guards import (
     AuthenticatedHttpRequest,
-    is_two_factor_verified,
     login_required,
 )
 from peerlight.accounts.views import form_methods, safe_next_url
@@ -38,16 +37,10 @@ Status = Membership.Status
 # --- Access ----------------------------------------------------------------------------
 
 
-def _leads(request: AuthenticatedHttpRequest, circle: Circle) -> bool:
-    if access.is_facilitator(request.user, circle):
-        return True
-    return access.is_coordinator(request.user) and is_two_factor_verified(request)
-
-
 def _led_circle(request: AuthenticatedHttpRequest, slug: str) -> Circle:
     """The circle ``slug`` if the person leads it; else 404."""
     circle = Circle.objects.filter(slug=slug).first()
-    if circle is None or not _leads(request, circle):
+    if circle is None or not access.leads_in_session(request, circle):
         raise Http404
     return circle
 
@@ -311,7 +304,7 @@ def _attendance_page(
 def take_attendance(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponseBase:
     """The attendance checklist of a meeting (GET) and saving it (POST), for its leaders."""
     meeting = access.meeting_for(meeting_id)
-    if meeting is None or not _leads(request, meeting.circle):
+    if meeting is None or not access.leads_in_session(request, meeting.circle):
         raise Http404
     sheet = attendance.attendance_sheet(meeting)
     if request.method != "POST":

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts.guards import (
     AuthenticatedHttpRequest,
-    is_two_factor_verified,
     login_required,
 )
 from peerlight.accounts.models import User
@@ -35,18 +34,15 @@ from peerlight.circles.models import Meeting
 # --- Access ----------------------------------------------------------------------------
 
 
-def _leads(request: AuthenticatedHttpRequest, meeting: Meeting) -> bool:
-    if access.is_facilitator(request.user, meeting.circle):
-        return True
-    return access.is_coordinator(request.user) and is_two_factor_verified(request)
-
-
 def _meeting(request: AuthenticatedHttpRequest, meeting_id: int) -> Meeting:
     """The meeting, if the person leads its circle or has a membership of it; else 404."""
     meeting = access.meeting_for(meeting_id)
     if meeting is None:
         raise Http404
-    if not (_leads(request, meeting) or access.membership_of(request.user, meeting.circle)):
+    if not (
+        access.leads_in_session(request, meeting.circle)
+        or access.membership_of(request.user, meeting.circle)
+    ):
         raise Http404
     return meeting
 
@@ -78,7 +74,7 @@ def _room_page(
         "circle": meeting.circle,
         "state": room.room_state(meeting, request.user),
         # Coordinators lead every circle: not pointed to signing up.
-        "can_lead": _leads(request, meeting),
+        "can_lead": access.leads_in_session(request, meeting.circle),
         "problem": problem,
     }
     # A member's waiting page looking again (htmx) gets only the part that changes.
