@@ -9,7 +9,6 @@ declared once as a rule for its whole namespace.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -23,36 +22,25 @@ from peerlight.chat.models import Conversation, Participant
 from peerlight.circles.models import AgreementTemplate, Circle, Meeting
 from peerlight.directory.models import Service
 from peerlight.safety.models import Escalation, Report
+from tests.advocacy import matrix_briefs, matrix_campaigns, matrix_outreach, matrix_proposals
 from tests.circles.factories import make_circle, make_meeting
 from tests.directory.factories import make_service
-
-PERSONAS = ("anonymous", "member", "peer_supporter", "coordinator", "researcher", "admin_user")
-
-OK = "200"
-LOGIN = "log-in"  # redirected to the log-in page
-ADMIN_LOGIN = "admin log-in"  # redirected to the admin's log-in page
-REDIRECT = "redirect"  # any redirect that is not to a log-in page
-NOT_FOUND = "404"
-FORBIDDEN = "403"
-NOT_ALLOWED = "405"
-
-
-@dataclass(frozen=True)
-class Expect:
-    """What each persona gets; ``kwargs`` builds the URL's arguments."""
-
-    anonymous: str
-    member: str
-    peer_supporter: str | None = None
-    coordinator: str | None = None
-    researcher: str | None = None
-    admin_user: str | None = None
-    kwargs: Callable[[dict[str, User]], dict[str, Any]] = field(default=lambda people: {})
-
-    def for_persona(self, persona: str) -> str:
-        value: str | None = getattr(self, persona)
-        # Personas not named get what a member gets.
-        return value if value is not None else self.member
+from tests.matrix import (
+    ADMIN_LOGIN,
+    FORBIDDEN,
+    LOGIN,
+    MEMBERS,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    PEOPLE_MANAGERS,
+    PERSONAS,
+    POST_ONLY,
+    PUBLIC,
+    REDIRECT,
+    Expect,
+)
+from tests.stories import matrix_author, matrix_moderation, matrix_reader
 
 
 def _escalation(people: dict[str, User]) -> Escalation:
@@ -61,10 +49,7 @@ def _escalation(people: dict[str, User]) -> Escalation:
     )
 
 
-PUBLIC = Expect(anonymous=OK, member=OK)
-MEMBERS = Expect(anonymous=LOGIN, member=OK)
 GUESTS_ONLY = Expect(anonymous=OK, member=REDIRECT)
-POST_ONLY = Expect(anonymous=NOT_ALLOWED, member=NOT_ALLOWED)
 STAFF_REDIRECT = Expect(
     anonymous=LOGIN,
     member=NOT_FOUND,
@@ -72,8 +57,6 @@ STAFF_REDIRECT = Expect(
     researcher=REDIRECT,
     admin_user=REDIRECT,
 )
-# Researchers work with de-identified data only: no pages about people.
-PEOPLE_MANAGERS = Expect(anonymous=LOGIN, member=NOT_FOUND, coordinator=OK, admin_user=OK)
 
 
 def _chat_kwargs(people: dict[str, User]) -> dict[str, Any]:
@@ -440,6 +423,13 @@ TABLE: dict[str, Expect] = {
     "hsds_not_found": Expect(
         anonymous=NOT_FOUND, member=NOT_FOUND, kwargs=lambda people: {"rest": "nowhere"}
     ),
+    **matrix_author.ENTRIES,
+    **matrix_reader.ENTRIES,
+    **matrix_moderation.ENTRIES,
+    **matrix_campaigns.ENTRIES,
+    **matrix_outreach.ENTRIES,
+    **matrix_briefs.ENTRIES,
+    **matrix_proposals.ENTRIES,
 }
 
 # The Django admin: administrators who passed two-factor only.

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "peerlight.support",
     "peerlight.directory",
     "peerlight.circles",
+    "peerlight.stories",
+    "peerlight.advocacy",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,8 @@ urlpatterns = [
     path("safety/", include("peerlight.safety.urls")),
     path("directory/", include("peerlight.directory.urls")),
     path("circles/", include("peerlight.circles.urls")),
+    path("stories/", include("peerlight.stories.urls")),
+    path("act/", include("peerlight.advocacy.urls")),
     path("api/hsds/", include("peerlight.directory.api_urls")),
     path("admin/", admin.site.urls),
 ]
