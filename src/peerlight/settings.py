@@ -218,6 +218,18 @@ PEERLIGHT_PERIODIC_TASKS = {
     "peerlight.circles.schedule.plan_all_circles": 6 * 3600,
 }
 
+# --- Stories and advocacy --------------------------------------------------
+
+# Figures about fewer people than this are never shown (evidence briefs,
+# programme statistics): small cells can name someone.
+PEERLIGHT_SMALL_CELL_MINIMUM = env_int("PEERLIGHT_SMALL_CELL_MINIMUM", 11, minimum=5)
+# Members who must back a proposed campaign before it goes to a member vote,
+# and how many days the vote stays open.
+PEERLIGHT_PROPOSAL_SUPPORT_THRESHOLD = env_int(
+    "PEERLIGHT_PROPOSAL_SUPPORT_THRESHOLD", 25, minimum=1
+)
+PEERLIGHT_PROPOSAL_VOTE_DAYS = env_int("PEERLIGHT_PROPOSAL_VOTE_DAYS", 14, minimum=1)
+
 # --- Talking to a peer ----------------------------------------------------
 
 # How long a peer has to accept a chat before the next candidate is asked.

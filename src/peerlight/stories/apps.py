@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class StoriesConfig(AppConfig):
     name = "peerlight.stories"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from peerlight.stories import privacy_registrations
+
+        privacy_registrations.register()
