@@ -4,9 +4,11 @@ from peerlight.advocacy import brief_urls, campaign_urls, outreach_urls, proposa
 
 app_name = "advocacy"
 
+# Campaign pages last: their ``<slug>/`` would otherwise shadow fixed paths
+# such as ``news/`` (campaign slugs may not take those words either).
 urlpatterns = [
-    *campaign_urls.urlpatterns,
     *outreach_urls.urlpatterns,
     *brief_urls.urlpatterns,
     *proposal_urls.urlpatterns,
+    *campaign_urls.urlpatterns,
 ]
