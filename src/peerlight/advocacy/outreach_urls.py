@@ -1,5 +1,5 @@
-"""Routes owned by one part of the advocacy app; ``advocacy/urls.py`` joins them."""
+"""Routes of letters, calls and testimony; ``advocacy/urls.py`` joins them."""
 
-from django.urls import URLPattern
+from peerlight.advocacy import outreach_views, testimony_views
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [*outreach_views.urlpatterns, *testimony_views.urlpatterns]
