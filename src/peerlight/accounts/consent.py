@@ -19,12 +19,18 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 
 from peerlight.accounts.models import ConsentDocument, ConsentEvent, ConsentPurpose, User
 from peerlight.audit.actions import record_change
 
 REQUIRED_AT_SIGN_UP = (ConsentPurpose.TERMS, ConsentPurpose.PRIVACY)
 WITHDRAWABLE = frozenset({ConsentPurpose.RESEARCH, ConsentPurpose.STORY_ADVOCACY})
+
+
+# Sent inside the transaction of a withdrawal (arguments ``user``, ``purpose``),
+# so apps that hold material under that consent change with it or not at all.
+consent_withdrawn = Signal()
 
 
 class ConsentRequiredError(ValueError):
@@ -121,6 +127,7 @@ def withdraw(user: User, purpose: str) -> ConsentEvent | None:
     )
     reason = f"{purpose} v{event.document.version}"
     record_change(user, "accounts.consent_withdrawn", withdrawal, reason=reason, subject=user)
+    consent_withdrawn.send(sender=ConsentEvent, user=user, purpose=purpose)
     return withdrawal
 
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerlight.accounts.models import Role, User
+from peerlight.accounts.models import ConsentEvent, ConsentPurpose, Role, User
 from peerlight.stories.models import Story, StoryConsent, StoryVersion
 
 
@@ -126,6 +126,29 @@ def readable_story(viewer: User | AnonymousUser, public_id: str) -> Readable | N
     return Readable(story, version, consent, byline(story, consent))
 
 
+def advocacy_withdrawn(author_ids: Iterable[int]) -> set[int]:
+    """The authors among ``author_ids`` who withdrew "use of my stories in advocacy".
+
+    That consent (``ConsentPurpose.STORY_ADVOCACY``, on the privacy centre's
+    consents page) is account-wide: withdrawn, it takes every story of the
+    person out of campaigns whatever each story's own consent says. Never
+    answered, each story's own consent decides.
+    """
+    ids = set(author_ids)
+    if not ids:
+        return set()
+    latest = ConsentEvent.objects.filter(
+        user=OuterRef("user"), purpose=ConsentPurpose.STORY_ADVOCACY
+    ).order_by("-created_at", "-id")
+    rows = (
+        ConsentEvent.objects.filter(user_id__in=ids, purpose=ConsentPurpose.STORY_ADVOCACY)
+        .annotate(newest=Subquery(latest.values("pk")[:1]))
+        .filter(pk=F("newest"), action=ConsentEvent.Action.WITHDRAW)
+        .values_list("user_id", flat=True)
+    )
+    return set(rows)
+
+
 def covers_campaign(consent: StoryConsent, campaign_id: int) -> bool:
     """May a story under ``consent`` be used in campaign ``campaign_id``?"""
     if consent.advocacy == StoryConsent.Advocacy.ANY:
@@ -150,6 +173,9 @@ def stories_for_campaign(
         for pk, consent in _consents_in_force(stories).items()
         if covers_campaign(consent, campaign_id)
     }
+    author_of = {story.pk: story.author_id for story in stories}
+    withdrawn = advocacy_withdrawn(author_of[pk] for pk in consents)
+    consents = {pk: consent for pk, consent in consents.items() if author_of[pk] not in withdrawn}
     found = _readables(stories, consents)
     if wanted:
         found = [item for item in found if wanted & set(item.version.tags)]
@@ -164,6 +190,8 @@ def story_for_campaign(story_id: int, campaign_id: int) -> Readable | None:
         return None
     consent = consent_in_force(story)
     if consent is None or not covers_campaign(consent, campaign_id):
+        return None
+    if advocacy_withdrawn([story.author_id]):
         return None
     version = story.published_version
     assert version is not None

@@ -6,6 +6,7 @@ class StoriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from peerlight.stories import privacy_registrations
+        from peerlight.stories import account_consent, privacy_registrations
 
         privacy_registrations.register()
+        account_consent.connect()

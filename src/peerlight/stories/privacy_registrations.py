@@ -155,7 +155,7 @@ def register() -> None:
                 "stay, without your name."
             ),
         ),
-        description=_("Your replies to other people’s stories"),
+        description=_("Your replies to stories"),
     )
     privacy.register(
         HelpedMark,
