@@ -216,6 +216,10 @@ PEERLIGHT_PERIODIC_TASKS = {
     # Circles' meetings are planned 90 days ahead; a page plans too when it
     # needs to, but reminders must not wait for someone to look.
     "peerlight.circles.schedule.plan_all_circles": 6 * 3600,
+    # Member votes on proposed campaigns close on time even if nobody looks.
+    "peerlight.advocacy.proposals.close_due_votes": 3600,
+    # Visitors' petition signatures never confirmed go after 30 days.
+    "peerlight.advocacy.petition_signing.purge_unconfirmed_signatures": 24 * 3600,
 }
 
 # --- Stories and advocacy --------------------------------------------------
@@ -229,6 +233,8 @@ PEERLIGHT_PROPOSAL_SUPPORT_THRESHOLD = env_int(
     "PEERLIGHT_PROPOSAL_SUPPORT_THRESHOLD", 25, minimum=1
 )
 PEERLIGHT_PROPOSAL_VOTE_DAYS = env_int("PEERLIGHT_PROPOSAL_VOTE_DAYS", 14, minimum=1)
+# Petition signatures a minute from one address (an office or a campus shares one).
+PEERLIGHT_PETITION_SIGNS_PER_MINUTE = env_int("PEERLIGHT_PETITION_SIGNS_PER_MINUTE", 30, minimum=1)
 
 # --- Talking to a peer ----------------------------------------------------
 

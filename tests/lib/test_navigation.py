@@ -33,8 +33,8 @@ def feature(namespace: str, name: str, route: str) -> URLResolver:
     return path(route, include(([path("", feature_page, name=name)], namespace)))
 
 
-# Some features built (support and circles are real; directory and check-ins stand in),
-# the others not yet.
+# Every feature built (directory and check-ins stand in: check-ins is not built
+# yet, and a stand-in directory keeps the test independent of its search).
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("peerlight.urls")),
     feature("directory", "search", "directory/"),
@@ -61,8 +61,20 @@ def labels(entries: Sequence[VisibleEntry | AccountLink]) -> list[str]:
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
 def test_it_shows_the_features_that_exist_in_order() -> None:
     entries = visible_entries(AnonymousUser())
-    assert labels(entries) == ["Talk to a peer", "Find help near you", "Circles"]
-    assert [entry.url for entry in entries] == ["/talk/", "/directory/", "/circles/"]
+    assert labels(entries) == [
+        "Talk to a peer",
+        "Find help near you",
+        "Circles",
+        "Stories",
+        "Take action",
+    ]
+    assert [entry.url for entry in entries] == [
+        "/talk/",
+        "/directory/",
+        "/circles/",
+        "/stories/",
+        "/act/",
+    ]
 
 
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
@@ -104,8 +116,8 @@ def test_home_presents_each_feature_that_exists(
     html = client_for(member).get("/").content.decode()
     assert '<a href="/talk/"><strong>Talk to a peer</strong>' in html
     assert "Notice how you are doing over time, just for you." in html
-    assert "Stories" not in html
-    assert "/stories/" not in html
+    assert '<a href="/stories/"><strong>Stories</strong>' in html
+    assert "Tell the people who make decisions what needs to change." in html
 
 
 @override_settings(ROOT_URLCONF=WITH_FEATURES)
@@ -134,13 +146,20 @@ def test_work_links_follow_the_persons_roles(
 ) -> None:
     assert labels(work_links(AnonymousUser())) == []
     circles = ["Your circles", "Circles in your calendar"]
-    assert labels(work_links(member)) == ["Your chats", "Services shared with you", *circles]
+    acting = ["Your stories", "News of campaigns you acted on", "Propose a campaign"]
+    assert labels(work_links(member)) == [
+        "Your chats",
+        "Services shared with you",
+        *circles,
+        *acting,
+    ]
     assert labels(work_links(peer_supporter)) == [
         "Your chats",
         "Your peer dashboard",
         "Your peer profile",
         "Services shared with you",
         *circles,
+        *acting,
     ]
     assert labels(work_links(coordinator)) == [
         "Your chats",
@@ -153,6 +172,13 @@ def test_work_links_follow_the_persons_roles(
         *circles,
         "Start a circle",
         "Group agreement templates",
+        "Your stories",
+        "Stories to review",
+        "News of campaigns you acted on",
+        "Propose a campaign",
+        "Start a campaign",
+        "Decision makers",
+        "Export campaign data (OSDI)",
     ]
 
 

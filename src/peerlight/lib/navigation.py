@@ -50,7 +50,7 @@ ENTRIES = (
         _("Lived experience, shared by the people who lived it."),
     ),
     NavEntry(
-        "advocacy:campaigns",
+        "advocacy:campaign_list",
         _("Take action"),
         _("Tell the people who make decisions what needs to change."),
     ),
@@ -186,6 +186,13 @@ WORK_LINKS = (
     ("circles:calendar", _("Circles in your calendar"), ()),
     ("circles:create", _("Start a circle"), ("coordinator",)),
     ("circles:agreements", _("Group agreement templates"), ("coordinator",)),
+    ("stories:mine", _("Your stories"), ()),
+    ("stories:review_queue", _("Stories to review"), ("coordinator",)),
+    ("advocacy:news", _("News of campaigns you acted on"), ()),
+    ("advocacy:proposal_list", _("Propose a campaign"), ()),
+    ("advocacy:campaign_create", _("Start a campaign"), ("coordinator",)),
+    ("advocacy:target_list", _("Decision makers"), ("coordinator",)),
+    ("advocacy:export", _("Export campaign data (OSDI)"), ("coordinator",)),
 )
 
 
