@@ -483,3 +483,21 @@ def test_a_coordinator_prepares_the_letter_of_a_campaign_not_yet_launched(
     letter_page = reverse("advocacy:letter_write", args=[draft.slug])
     assert client_for(coordinator).get(letter_page).status_code == 200
     assert client_for(member).get(letter_page).status_code == 404
+
+
+def test_the_e_mail_goes_once_however_often_the_task_runs(
+    coordinator: User,
+    member: User,
+    senator: Target,
+    campaign: Campaign,
+    action: LetterAction,
+) -> None:
+    write(member, campaign)
+    outreach.deliver_letters(coordinator, campaign)
+    delivery = LetterDelivery.objects.get(target=senator)
+    assert delivery.sent_at is None
+    assert outreach.email_delivery.call(delivery.pk) is True
+    assert outreach.email_delivery.call(delivery.pk) is False
+    assert [sent.to for sent in mail.outbox] == [[senator.email]]
+    delivery.refresh_from_db()
+    assert delivery.sent_at is not None

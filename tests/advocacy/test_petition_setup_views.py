@@ -87,6 +87,20 @@ def test_a_coordinator_adds_a_petition(
     assert AuditEntry.objects.filter(verb="advocacy.petition.create").exists()
 
 
+def test_district_only_is_kept_only_with_the_district_check(
+    client_for: ClientFor, coordinator: User, campaign: Campaign
+) -> None:
+    client = client_for(coordinator)
+    post_with_csrf(client, edit_url(campaign), petition_form(district_only="on"))
+    assert Petition.objects.get(campaign=campaign).district_only
+    post_with_csrf(
+        client, edit_url(campaign), petition_form(district_only="on", check_district=None)
+    )
+    petition = Petition.objects.get(campaign=campaign)
+    assert not petition.check_district
+    assert not petition.district_only
+
+
 def test_a_coordinator_changes_a_petition_but_never_its_count(
     client_for: ClientFor, coordinator: User, campaign: Campaign
 ) -> None:

@@ -246,3 +246,27 @@ def test_unconfirmed_signatures_go_after_thirty_days(db: None) -> None:
     assert entry.reason == "1 deleted"
     assert petition_signing.purge_unconfirmed_signatures.call() == 0
     assert AuditEntry.objects.filter(verb="advocacy.signature.purge_unconfirmed").count() == 1
+
+
+def test_a_district_only_petition_refuses_signers_outside_and_stores_nothing(db: None) -> None:
+    petition = open_petition(requires_confirmation=False, check_district=True, district_only=True)
+    with pytest.raises(ValidationError) as refused:
+        petition_signing.sign_petition(
+            petition, Signer(name="Bo", email="b@example.org", zip_code="10001")
+        )
+    assert refused.value.code == "outside_district"
+    assert count_of(petition) == 0
+    assert not Signature.objects.exists()
+    inside = petition_signing.sign_petition(
+        petition, Signer(name="Ana", email="a@example.org", zip_code="97201")
+    )
+    assert inside.in_district is True
+    assert count_of(petition) == 1
+
+
+def test_district_only_means_nothing_without_the_district_check(db: None) -> None:
+    petition = open_petition(requires_confirmation=False, district_only=True)
+    result = petition_signing.sign_petition(
+        petition, Signer(name="Bo", email="b@example.org", zip_code="10001")
+    )
+    assert result.outcome == Outcome.COUNTED

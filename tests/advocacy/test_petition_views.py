@@ -224,6 +224,21 @@ def test_signers_learn_whether_they_live_in_the_district(
     assert by_zip == {"97201": True, "10001": False}
 
 
+def test_a_district_only_petition_tells_an_outside_signer_why_and_stores_nothing(
+    client_for: ClientFor, campaign: Campaign
+) -> None:
+    make_petition(campaign, check_district=True, district_only=True, requires_confirmation=False)
+    response = post_with_csrf(
+        client_for(None), sign_url(campaign), visitor(email="b@example.org", zip_code="10001")
+    )
+    assert response.status_code == 400
+    assert "your ZIP code is outside them" in response.content.decode()
+    assert not Signature.objects.exists()
+    inside = post_with_csrf(client_for(None), sign_url(campaign), visitor())
+    assert inside.status_code == 303
+    assert Signature.objects.count() == 1
+
+
 def test_without_the_district_check_nothing_is_judged(
     client_for: ClientFor, petition: Petition, campaign: Campaign
 ) -> None:

@@ -64,7 +64,7 @@ TARGET_FIELDS = frozenset(
 )
 CAMPAIGN_FIELDS = frozenset({"title", "ask", "why", "deadline", "status", "tags"})
 PETITION_FIELDS = frozenset(
-    {"statement", "goal", "check_district", "requires_confirmation", "is_open"}
+    {"statement", "goal", "check_district", "district_only", "requires_confirmation", "is_open"}
 )
 GOAL_RANGE = (1, 10_000_000)
 PAPER_BATCH_MAX = 100_000

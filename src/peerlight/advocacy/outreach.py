@@ -341,16 +341,23 @@ def email_delivery(delivery_id: int) -> bool:
     """E-mail the archived letters of ``delivery_id`` to its target; True if an e-mail went.
 
     Sends exactly the archived text (subject and body), so what was sent is
-    what the hash covers. E-mail is at least once: a task that fails after
-    the send may be run again.
+    what the hash covers. Once sent, ``sent_at`` is set in the same
+    transaction, so running the task again sends nothing.
     """
-    delivery = (
-        LetterDelivery.objects.select_related("target")
-        .filter(pk=delivery_id, method=Delivery.EMAIL)
-        .first()
-    )
-    if delivery is None or not delivery.target.email:
-        return False
-    subject, body = assembly.split_message(delivery.content)
-    send_mail(subject, body, None, [delivery.target.email])
+    with transaction.atomic():
+        delivery = (
+            LetterDelivery.objects.select_for_update()
+            .select_related("target")
+            .filter(pk=delivery_id, method=Delivery.EMAIL, sent_at__isnull=True)
+            .first()
+        )
+        if delivery is None or not delivery.target.email:
+            return False
+        subject, body = assembly.split_message(delivery.content)
+        # Sent while the row is locked and marked in the same transaction: a
+        # second run of the task finds it sent. A crash between the send and
+        # the commit can still send twice, never none.
+        send_mail(subject, body, None, [delivery.target.email])
+        delivery.sent_at = timezone.now()
+        delivery.save(update_fields=["sent_at"])
     return True

@@ -94,6 +94,8 @@ class LetterDelivery(models.Model):
         related_name="+",
     )
     delivered_at = models.DateTimeField(default=timezone.now)
+    # When the e-mail went: a retried task finds it set and sends nothing.
+    sent_at = models.DateTimeField(null=True, blank=True)
     # Set when a story in it later lost its consent: coordinators follow up.
     flagged_at = models.DateTimeField(null=True, blank=True)
 

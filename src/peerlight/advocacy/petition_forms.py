@@ -130,7 +130,14 @@ class PetitionForm(PlainForm):
     )
     check_district = forms.BooleanField(
         label=_("Ask signers for a ZIP code and tell them whether they live in a district"),
-        help_text=_("Signers outside the districts can still sign."),
+        help_text=_(
+            "Signers outside the districts can still sign, unless the next box is ticked."
+        ),
+        required=False,
+    )
+    district_only = forms.BooleanField(
+        label=_("Only people who live in a target's district may sign"),
+        help_text=_("For a petition from constituents. Needs the district check above."),
         required=False,
     )
     requires_confirmation = forms.BooleanField(
@@ -154,6 +161,7 @@ class PetitionForm(PlainForm):
                     "statement",
                     "goal",
                     "check_district",
+                    "district_only",
                     "requires_confirmation",
                     "is_open",
                 )
@@ -166,6 +174,7 @@ class PetitionForm(PlainForm):
             "statement": data["statement"].strip(),
             "goal": data["goal"],
             "check_district": bool(data.get("check_district")),
+            "district_only": bool(data.get("check_district")) and bool(data.get("district_only")),
             "requires_confirmation": bool(data.get("requires_confirmation")),
             "is_open": bool(data.get("is_open")),
         }

@@ -31,6 +31,9 @@ class Petition(models.Model):
     signature_count = models.PositiveIntegerField(default=0)
     # Ask signers for a ZIP code and say whether it lies in a target's district.
     check_district = models.BooleanField(_("check the signer's district"), default=False)
+    # With the check on: refuse signers whose ZIP code lies outside every
+    # target's district (a petition to one legislator from their constituents).
+    district_only = models.BooleanField(_("only people in a district may sign"), default=False)
     # A visitor's signature counts once confirmed from an e-mail (by a button
     # that posts); off, it counts at once and the e-mail address is optional.
     # Signed-in members' signatures always count at once.

@@ -165,6 +165,15 @@ def sign_petition(petition: Petition, signer: Signer) -> SignResult:
     member = signer.user
     counts_now = member is not None or not petition.requires_confirmation
     districts, in_district = _district_check(petition, signer.zip_code)
+    if petition.check_district and petition.district_only and in_district is not True:
+        raise ValidationError(
+            _(
+                "This petition is for people who live in the districts of the decision makers "
+                "it is addressed to, and your ZIP code is outside them. You can still help: "
+                "the campaign's other actions are open to everyone."
+            ),
+            code="outside_district",
+        )
     now = timezone.now()
     signature = Signature(
         petition=petition,
