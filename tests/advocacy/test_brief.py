@@ -354,10 +354,3 @@ def test_a_version_whose_story_changed_consent_must_be_built_again(
     rebuilt = briefs.build_version(coordinator, campaign, PICK)
     assert rebuilt.story_ids == []
     briefs.deliver_version(coordinator, rebuilt, [target], briefs.HAND)
-
-
-def test_visible_campaigns_hide_drafts_from_all_but_staff(db: None) -> None:
-    draft = make_campaign(status=Campaign.Status.DRAFT)
-    assert briefs.visible_campaign(draft.slug, staff=False) is None
-    assert briefs.visible_campaign(draft.slug, staff=True) == draft
-    assert briefs.visible_campaign("no-such-campaign", staff=True) is None

@@ -12,6 +12,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from peerlight.accounts.models import User
+from peerlight.advocacy import actions as campaign_actions
 from peerlight.advocacy import proposals
 from peerlight.advocacy.models import (
     ActionNotice,
@@ -377,4 +378,4 @@ def test_campaign_addresses_avoid_reserved_words_and_taken_ones(
         campaign = make_campaign()
         campaign.slug = slug
         campaign.save()
-    assert proposals.campaign_slug(title) == expected
+    assert campaign_actions.free_slug(title) == expected

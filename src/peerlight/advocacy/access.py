@@ -14,8 +14,9 @@ from collections.abc import Collection
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
+from peerlight.accounts.guards import is_two_factor_verified
 from peerlight.accounts.models import Role, User
 from peerlight.advocacy import petitions
 from peerlight.advocacy.models import (
@@ -31,13 +32,16 @@ from peerlight.advocacy.models import (
 
 __all__ = [
     "PUBLIC_NAMES_SHOWN",
+    "campaign_at",
     "campaign_for",
+    "campaign_in_session",
     "counts_by_district",
     "district_zip_codes",
     "has_signed",
     "is_coordinator",
     "is_taking_signatures",
     "listed_campaigns",
+    "manages_in_session",
     "members_who_acted",
     "paper_total",
     "petition_for_signing",
@@ -76,6 +80,33 @@ def listed_campaigns(viewer: User | AnonymousUser | None) -> QuerySet[Campaign]:
 def campaign_for(viewer: User | AnonymousUser | None, slug: str) -> Campaign:
     """The campaign at ``slug`` as ``viewer`` may see it; ``Http404`` for a draft or none."""
     campaign = listed_campaigns(viewer).filter(slug=slug).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def manages_in_session(request: HttpRequest) -> bool:
+    """A coordinator who passed the second factor in this session."""
+    user = request.user
+    return is_coordinator(user if isinstance(user, User) else None) and is_two_factor_verified(
+        request
+    )
+
+
+def campaign_in_session(request: HttpRequest, slug: str) -> Campaign:
+    """The campaign at ``slug`` as this request may see it: drafts only for a coordinator
+    past the second factor; ``Http404`` otherwise."""
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        raise Http404
+    if campaign.status == Campaign.Status.DRAFT and not manages_in_session(request):
+        raise Http404
+    return campaign
+
+
+def campaign_at(slug: str) -> Campaign:
+    """The campaign at ``slug`` whatever its status, for staff pages behind their guard."""
+    campaign = Campaign.objects.filter(slug=slug).first()
     if campaign is None:
         raise Http404
     return campaign

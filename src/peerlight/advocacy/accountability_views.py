@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required
-from peerlight.advocacy import accountability, figures, notices
+from peerlight.advocacy import access, accountability, figures, notices
 from peerlight.advocacy.accountability_forms import (
     AnswerForm,
     AnswerLinkForm,
@@ -36,13 +36,6 @@ from peerlight.advocacy.brief_views import coordinators_only
 from peerlight.advocacy.models import AnswerLink, Campaign, TargetAnswer
 
 logger = logging.getLogger(__name__)
-
-
-def _campaign(slug: str) -> Campaign:
-    campaign = Campaign.objects.filter(slug=slug).first()
-    if campaign is None:
-        raise Http404
-    return campaign
 
 
 # --- A member's news -------------------------------------------------------------------
@@ -143,14 +136,14 @@ def _manage_page(
 @coordinators_only
 def manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Answer links, the targets' answers and the tracker of a campaign."""
-    return _manage_page(request, _campaign(slug))
+    return _manage_page(request, access.campaign_at(slug))
 
 
 @require_POST
 @coordinators_only
 def link_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Make an answer link; the page shows it this once."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     form = AnswerLinkForm(campaign, request.POST)
     if not form.is_valid():
         return _manage_page(request, campaign, link_form=form, status=400)
@@ -168,7 +161,7 @@ def link_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @coordinators_only
 def link_revoke(request: AuthenticatedHttpRequest, slug: str, link_id: int) -> HttpResponseBase:
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     link = AnswerLink.objects.filter(pk=link_id, campaign=campaign).first()
     if link is None:
         raise Http404
@@ -183,7 +176,7 @@ def answer_visibility(
     request: AuthenticatedHttpRequest, slug: str, answer_id: int
 ) -> HttpResponseBase:
     """Hide a target's answer from the campaign page, or show it again."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     target_answer = TargetAnswer.objects.filter(pk=answer_id, campaign=campaign).first()
     if target_answer is None:
         raise Http404
@@ -204,7 +197,7 @@ def answer_visibility(
 @coordinators_only
 def commitment_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Record a commitment, vote or budget line; the members who acted are told."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     form = CommitmentForm(campaign, request.POST)
     if not form.is_valid():
         return _manage_page(request, campaign, commitment_form=form, status=400)

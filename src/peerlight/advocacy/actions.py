@@ -145,14 +145,12 @@ def set_target_active(actor: User, target: Target, active: bool) -> Target:
 # --- Campaigns ------------------------------------------------------------------------
 
 
-def _free_slug(title: str) -> str:
+def free_slug(title: str) -> str:
     """A free address from ``title``: its slug, or it followed by -2, -3..."""
     base = slugify(title)[: SLUG_MAX - 4].strip("-") or "campaign"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-campaign"
     taken = set(Campaign.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, number = base, 1
-    while slug in taken:
+    while slug in taken or slug in RESERVED_SLUGS:
         number += 1
         slug = f"{base}-{number}"
     return slug
@@ -186,7 +184,7 @@ def create_campaign(
         raise ValidationError({"slug": problem})
     with transaction.atomic():
         campaign = Campaign.objects.create(
-            slug=slug or _free_slug(fields["title"]), created_by=actor, **fields
+            slug=slug or free_slug(fields["title"]), created_by=actor, **fields
         )
         campaign.targets.set(targets)
         record_change(actor, "advocacy.campaign.create", campaign)

@@ -17,10 +17,10 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from peerlight.accounts.guards import AuthenticatedHttpRequest, is_two_factor_verified
+from peerlight.accounts.guards import AuthenticatedHttpRequest
 from peerlight.accounts.guards import staff_required as _staff_required
-from peerlight.accounts.models import Role, User
-from peerlight.advocacy import briefs, story_changes
+from peerlight.accounts.models import Role
+from peerlight.advocacy import access, briefs, story_changes
 from peerlight.advocacy.brief_forms import BuildForm, DeliverForm
 from peerlight.advocacy.models import Campaign, EvidenceBrief
 from peerlight.lib import ratelimit
@@ -29,30 +29,6 @@ from peerlight.lib import ratelimit
 BRIEF_PDF = ratelimit.Policy("advocacy-brief-pdf", limit=20, period=10 * 60)
 
 coordinators_only = _staff_required(Role.COORDINATOR)
-
-
-def _is_coordinator_in_session(request: HttpRequest) -> bool:
-    user = request.user
-    return (
-        isinstance(user, User)
-        and user.is_active
-        and user.has_role(Role.COORDINATOR)
-        and is_two_factor_verified(request)
-    )
-
-
-def _public_campaign(request: HttpRequest, slug: str) -> Campaign:
-    campaign = briefs.visible_campaign(slug, staff=_is_coordinator_in_session(request))
-    if campaign is None:
-        raise Http404
-    return campaign
-
-
-def _campaign(slug: str) -> Campaign:
-    campaign = Campaign.objects.filter(slug=slug).first()
-    if campaign is None:
-        raise Http404
-    return campaign
 
 
 def _version(campaign: Campaign, number: int) -> EvidenceBrief:
@@ -68,11 +44,11 @@ def _version(campaign: Campaign, number: int) -> EvidenceBrief:
 @require_safe
 def brief(request: HttpRequest, slug: str) -> HttpResponse:
     """The campaign's brief as it stands now."""
-    campaign = _public_campaign(request, slug)
+    campaign = access.campaign_in_session(request, slug)
     context = {
         "campaign": campaign,
         "brief": briefs.brief_content(campaign),
-        "manages": _is_coordinator_in_session(request),
+        "manages": access.manages_in_session(request),
     }
     return render(request, "advocacy/briefs/brief.html", context)
 
@@ -80,7 +56,7 @@ def brief(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def brief_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The same brief as a PDF, for printing and sending on."""
-    campaign = _public_campaign(request, slug)
+    campaign = access.campaign_in_session(request, slug)
     try:
         ratelimit.hit(BRIEF_PDF, ratelimit.client_ip(request))
     except ratelimit.RateLimited as limited:
@@ -122,7 +98,7 @@ def _manage_page(
 @coordinators_only
 def manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The versions of a campaign's brief with their hashes, building one, and follow-ups."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     form = BuildForm(initial={"evidence_ids": briefs.chosen_evidence_ids(campaign)})
     return _manage_page(request, campaign, form)
 
@@ -131,7 +107,7 @@ def manage(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @coordinators_only
 def build(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Build the brief as it stands into a version (the undelivered one is rebuilt)."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     form = BuildForm(request.POST)
     if not form.is_valid():
         return _manage_page(request, campaign, form, status=400)
@@ -164,7 +140,7 @@ def _version_page(
 @coordinators_only
 def version(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpResponse:
     """One version: its hash, what went into it, where it went; delivering a draft."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     return _version_page(request, _version(campaign, version), DeliverForm(campaign))
 
 
@@ -172,7 +148,7 @@ def version(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpR
 @coordinators_only
 def version_html(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpResponse:
     """The version's HTML exactly as archived, as a file (its SHA-256 is on the version page)."""
-    brief_row = _version(_campaign(slug), version)
+    brief_row = _version(access.campaign_at(slug), version)
     response = HttpResponse(brief_row.html.encode("utf-8"), content_type="text/html")
     response["Content-Disposition"] = (
         f'attachment; filename="{slug}-brief-v{brief_row.version}.html"'
@@ -184,7 +160,7 @@ def version_html(request: AuthenticatedHttpRequest, slug: str, version: int) -> 
 @coordinators_only
 def version_pdf(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpResponse:
     """The version as a PDF, to print and hand over."""
-    brief_row = _version(_campaign(slug), version)
+    brief_row = _version(access.campaign_at(slug), version)
     pdf = briefs.pdf_for(brief_row.html)
     return _pdf_response(pdf, f"{slug}-brief-v{brief_row.version}.pdf", inline=False)
 
@@ -193,7 +169,7 @@ def version_pdf(request: AuthenticatedHttpRequest, slug: str, version: int) -> H
 @coordinators_only
 def deliver(request: AuthenticatedHttpRequest, slug: str, version: int) -> HttpResponseBase:
     """Mark a version delivered (and e-mail it); it is never changed afterwards."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     brief_row = _version(campaign, version)
     form = DeliverForm(campaign, request.POST)
     if not form.is_valid():
@@ -218,7 +194,7 @@ def flag_handled(
     request: AuthenticatedHttpRequest, slug: str, kind: str, item_id: int
 ) -> HttpResponseBase:
     """A coordinator followed up a flagged item: clear its flag."""
-    campaign = _campaign(slug)
+    campaign = access.campaign_at(slug)
     if not story_changes.mark_handled(request.user, campaign, kind, item_id):
         raise Http404
     messages.success(request, _("Marked as handled."))

@@ -65,7 +65,6 @@ __all__ = [
     "send_brief",
     "version_of",
     "versions_of",
-    "visible_campaign",
 ]
 
 MIN_ENTRIES, MAX_ENTRIES = 2, 4
@@ -87,14 +86,6 @@ class BriefError(Exception):
 
 def _refuse(message: str) -> NoReturn:
     raise BriefError(message)
-
-
-def visible_campaign(slug: str, *, staff: bool) -> Campaign | None:
-    """The campaign at ``slug``: for everyone once published, for staff while in draft too."""
-    campaign = Campaign.objects.filter(slug=slug).first()
-    if campaign is None or (campaign.status == Campaign.Status.DRAFT and not staff):
-        return None
-    return campaign
 
 
 # --- What goes in ------------------------------------------------------------------------

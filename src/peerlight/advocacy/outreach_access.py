@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 
-from peerlight.accounts.guards import is_two_factor_verified
 from peerlight.accounts.models import User
 from peerlight.advocacy import letters as assembly
+
+# Campaigns are read as every advocacy page reads them (drafts only for
+# coordinators past their second factor).
 from peerlight.advocacy.models import (
     CallAction,
     CallRecord,
@@ -43,21 +45,6 @@ def signed_in(request: HttpRequest) -> User | None:
 
 def is_coordinator(user: User | None) -> bool:
     return user is not None and stories.is_coordinator(user)
-
-
-def manages_in_session(request: HttpRequest) -> bool:
-    """A coordinator who passed the second factor in this session."""
-    return is_coordinator(signed_in(request)) and is_two_factor_verified(request)
-
-
-def campaign_for(request: HttpRequest, slug: str) -> Campaign:
-    """The campaign at ``slug`` as this request may see it; 404 when it may not."""
-    campaign = Campaign.objects.filter(slug=slug).first()
-    if campaign is None:
-        raise Http404
-    if campaign.status == Campaign.Status.DRAFT and not manages_in_session(request):
-        raise Http404
-    return campaign
 
 
 def is_active(campaign: Campaign) -> bool:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required, staff_required
 from peerlight.accounts.models import Role
 from peerlight.accounts.views import form_methods, too_many_attempts
+from peerlight.advocacy import access as campaigns
 from peerlight.advocacy import calls, outreach
 from peerlight.advocacy import outreach_access as access
 from peerlight.advocacy.models import CallAction, Campaign, LetterAction, LetterDelivery
@@ -99,7 +100,7 @@ def _preview_page(
 @login_required
 def letter_write(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """The letter page: write (GET), preview, change or send (POST); the person's letters."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = _letter_action(campaign)
     stories = access.stories_to_offer(request.user, campaign)
     if request.method != "POST":
@@ -133,7 +134,7 @@ def letter_withdraw(
     request: AuthenticatedHttpRequest, slug: str, letter_id: int
 ) -> HttpResponseBase:
     """Take one's own letter back before it is delivered."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = _letter_action(campaign)
     letter = access.own_letter(request.user, action, letter_id)
     try:
@@ -152,7 +153,7 @@ def letter_withdraw(
 @staff_required(Role.COORDINATOR)
 def letter_setup(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Set up or change the campaign's letter: subject, text, delivery, open or closed."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = access.letter_action_of(campaign)
     initial: dict[str, Any] = (
         {"delivery": LetterAction.Delivery.PACKET, "is_open": True}
@@ -202,7 +203,7 @@ def _deliveries_page(
 @staff_required(Role.COORDINATOR)
 def letter_deliveries(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Letters waiting (counts by district only) and every delivery made, for coordinators."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     return _deliveries_page(request, campaign, _letter_action(campaign))
 
 
@@ -210,7 +211,7 @@ def letter_deliveries(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
 @staff_required(Role.COORDINATOR)
 def letter_deliver(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Deliver every waiting letter now: e-mails after commit, or packets to print."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = _letter_action(campaign)
     try:
         made = outreach.deliver_letters(request.user, campaign)
@@ -241,7 +242,7 @@ def letter_delivery(
     request: AuthenticatedHttpRequest, slug: str, delivery_id: int
 ) -> HttpResponse:
     """One archived delivery as it was sent: the e-mail's text, or the packet to print."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     delivery: LetterDelivery = access.delivery_of(_letter_action(campaign), delivery_id)
     record_read(request.user, "advocacy.letters.view_delivery", delivery)
     context = {
@@ -284,7 +285,7 @@ def _call_context(campaign: Campaign, action: CallAction) -> dict[str, Any]:
 @require_safe
 def call(request: HttpRequest, slug: str) -> HttpResponse:
     """Who to call (tap to call), what to say, and how many calls were made."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = _call_action(campaign)
     return render(request, "advocacy/outreach/call.html", _call_context(campaign, action))
 
@@ -300,7 +301,7 @@ def _session_key(request: HttpRequest) -> str:
 @require_POST
 def call_made(request: HttpRequest, slug: str) -> HttpResponseBase:
     """ "I made the call": one more in the tally (signed in or not)."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = _call_action(campaign)
     context = _call_context(campaign, action)
     form = CallMadeForm([line.target for line in context["lines"]], request.POST)
@@ -329,7 +330,7 @@ def call_made(request: HttpRequest, slug: str) -> HttpResponseBase:
 @staff_required(Role.COORDINATOR)
 def call_setup(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Write or change the campaign's call script, and open or close calling."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     action = access.call_action_of(campaign)
     initial: dict[str, Any] = (
         {"is_open": True}

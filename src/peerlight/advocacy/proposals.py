@@ -33,10 +33,10 @@ from django.db import transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from peerlight.accounts.models import Role, User
+from peerlight.advocacy import actions as campaign_actions
 from peerlight.advocacy.models import ActionNotice, Campaign
 from peerlight.advocacy.proposal_access import Tally, count_votes, may_take_part
 from peerlight.advocacy.proposal_models import Proposal, ProposalSupport, ProposalVote
@@ -47,8 +47,6 @@ Status = Proposal.Status
 
 # Fixed pages under /act/ that a campaign's address must not take (the
 # campaigns part refuses the same words in its own form).
-RESERVED_SLUGS = frozenset({"new", "news", "proposals", "targets", "answer", "manage", "export"})
-SLUG_MAX = 80
 DECLINE_REASON_MAX = 1_000
 # Proposing is rare; a burst of proposals from one account is spam or a mistake.
 PROPOSE = ratelimit.Policy("advocacy-propose", limit=5, period=24 * 3600)
@@ -303,17 +301,6 @@ def close_due_votes() -> int:
 # --- From proposal to campaign -----------------------------------------------------------
 
 
-def campaign_slug(title: str) -> str:
-    """A free address for a campaign titled ``title``: never a reserved word or a taken one."""
-    base = slugify(title)[: SLUG_MAX - 4].strip("-") or "campaign"
-    taken = set(Campaign.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, number = base, 1
-    while slug in taken or slug in RESERVED_SLUGS:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
 def make_campaign(actor: User, proposal: Proposal) -> Campaign:
     """A coordinator turns a carried proposal into a draft campaign; return it.
 
@@ -332,7 +319,7 @@ def make_campaign(actor: User, proposal: Proposal) -> Campaign:
         # same free address; the unique slug then refuses the second, whose
         # transaction rolls back whole. Rare enough to leave to a retry.
         campaign = Campaign.objects.create(
-            slug=campaign_slug(proposal.title),
+            slug=campaign_actions.free_slug(proposal.title),
             title=proposal.title,
             ask=proposal.ask,
             why=proposal.why,

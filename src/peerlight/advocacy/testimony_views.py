@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from peerlight.accounts.guards import AuthenticatedHttpRequest, login_required, staff_required
 from peerlight.accounts.models import Role
 from peerlight.accounts.views import form_methods
+from peerlight.advocacy import access as campaigns
 from peerlight.advocacy import outreach_access as access
 from peerlight.advocacy import testimony
 from peerlight.advocacy.models import Campaign
@@ -52,7 +53,7 @@ def _offer_page(
 @login_required
 def testimony_offer(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Offer one of one's stories for a hearing (POST); one's offers (GET)."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     stories = access.stories_to_offer(request.user, campaign)
     if request.method != "POST":
         return _offer_page(request, campaign, TestimonyOfferForm(stories))
@@ -83,7 +84,7 @@ def testimony_withdraw(
     request: AuthenticatedHttpRequest, slug: str, offer_id: int
 ) -> HttpResponseBase:
     """Take an offer back; the story goes into no packet built from now on."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     offer = access.own_offer(request.user, campaign, offer_id)
     try:
         testimony.withdraw_offer(request.user, offer)
@@ -120,7 +121,7 @@ def _offers_page(
 @staff_required(Role.COORDINATOR)
 def testimony_offers(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Every offer with its story as consented now, the packets built, and building one."""
-    return _offers_page(request, access.campaign_for(request, slug), PacketForm())
+    return _offers_page(request, campaigns.campaign_in_session(request, slug), PacketForm())
 
 
 @require_POST
@@ -129,7 +130,7 @@ def testimony_decide(
     request: AuthenticatedHttpRequest, slug: str, offer_id: int
 ) -> HttpResponseBase:
     """Include an offer in the next packet, or not this time."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     offer = access.offer_for_staff(campaign, offer_id)
     form = OfferDecisionForm(request.POST)
     if not form.is_valid():
@@ -150,7 +151,7 @@ def testimony_decide(
 @staff_required(Role.COORDINATOR)
 def testimony_build(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """Build and archive a packet of the included stories for a hearing."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     form = PacketForm(request.POST)
     if not form.is_valid():
         return _offers_page(request, campaign, form, status=400)
@@ -179,7 +180,7 @@ def testimony_build(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
 @staff_required(Role.COORDINATOR)
 def testimony_packet(request: AuthenticatedHttpRequest, slug: str, packet_id: int) -> HttpResponse:
     """The archived packet, ready for the browser's Print."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     packet = access.packet_of(campaign, packet_id)
     record_read(request.user, "advocacy.testimony_packet.view", packet)
     context = {
@@ -198,7 +199,7 @@ def testimony_delivered(
     request: AuthenticatedHttpRequest, slug: str, packet_id: int
 ) -> HttpResponseBase:
     """Mark a packet as handed in."""
-    campaign = access.campaign_for(request, slug)
+    campaign = campaigns.campaign_in_session(request, slug)
     packet = access.packet_of(campaign, packet_id)
     try:
         testimony.mark_packet_delivered(request.user, packet)
