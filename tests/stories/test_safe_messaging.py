@@ -107,6 +107,17 @@ METHOD_DETAIL = {
         "I am glad to be here today.",
         (0,),
     ),
+    "a number of pills taken": (
+        "Five years on",
+        "Five years ago I took 40 pills of paracetamol and washed them down with vodka.\n\n"
+        "I survived, and now I help others.",
+        (1,),
+    ),
+    "spanish, a number taken": (
+        "Hace años",
+        "Hace años me tomé 30 pastillas de clonazepam.\n\nMi hermana me encontró.",
+        (1,),
+    ),
     "spanish": (
         "La noche",
         "Hace años me tomé todas mis pastillas para dormir, unas treinta de clonazepam.\n\n"
@@ -123,6 +134,10 @@ NOT_METHOD_DETAIL = {
     "medication without a method": (
         "Meds",
         "I take 20mg of fluoxetine every morning. It helps a bit, but people helped more.",
+    ),
+    "a number taken that is no method": (
+        "Rest",
+        "Five years ago I took two weeks off work, and that rest was the start of getting well.",
     ),
     "a method named without detail": (
         "Jumping",
