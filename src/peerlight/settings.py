@@ -397,5 +397,8 @@ LOGGING: dict[str, Any] = {
         # Request bodies and message text never reach the logs: only
         # Django's own request-line logging is kept.
         "django.request": {"level": "WARNING"},
+        # WeasyPrint reports every step of every PDF at INFO: noise, no text.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

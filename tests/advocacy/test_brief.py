@@ -159,6 +159,25 @@ def test_the_pdf_is_one_page_for_a_full_brief(campaign: Campaign) -> None:
     assert len(pages) == 1
 
 
+def test_the_pdf_stays_one_page_for_the_longest_ask_and_why(campaign: Campaign) -> None:
+    campaign.ask = ("Fund peer respite in every county of the state by 2028. " * 80)[:4000]
+    campaign.why = ("People in crisis do better with peers than in emergency rooms. " * 70)[:4000]
+    campaign.save()
+    long_body = "Nobody seemed to understand what the nights were like. " * 20
+    for author in make_people(3, "Writer"):
+        make_story(author, title="A title that takes a whole line " * 2, body=long_body)
+    content = briefs.brief_content(campaign, evidence_ids=briefs.default_evidence_ids(campaign))
+    assert (len(content.entries), len(content.stories)) == (4, 3)
+    html = briefs.render_document(content)
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    pages = HTML(string=html, url_fetcher=brief_pdf.RefuseFetching()).render().pages
+    assert len(pages) == 1
+    # The brief says less than the campaign page, never something else.
+    assert "Fund peer respite in every county of the state by 2028." in html
+    assert campaign.ask not in html
+
+
 def test_rendering_fetches_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     refuse = brief_pdf.RefuseFetching.fetch

@@ -226,3 +226,14 @@ def test_without_the_demo_coordinator_nothing_is_made(db: None) -> None:
     assert seeded() == "Advocacy: 0 created, skipped (no demo coordinator).\n"
     assert not Target.objects.exists()
     assert not Campaign.objects.exists()
+
+
+def test_every_demo_brief_fits_one_page(demo_stories: None) -> None:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    from peerlight.advocacy import brief_pdf, briefs
+
+    for campaign in Campaign.objects.all():
+        html = briefs.render_document(briefs.brief_content(campaign))
+        pages = HTML(string=html, url_fetcher=brief_pdf.RefuseFetching()).render().pages
+        assert len(pages) == 1, campaign.slug
