@@ -169,7 +169,7 @@ def test_the_pdf_stays_one_page_for_the_longest_ask_and_why(campaign: Campaign) 
     content = briefs.brief_content(campaign, evidence_ids=briefs.default_evidence_ids(campaign))
     assert (len(content.entries), len(content.stories)) == (4, 3)
     html = briefs.render_document(content)
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     pages = HTML(string=html, url_fetcher=brief_pdf.RefuseFetching()).render().pages
     assert len(pages) == 1
