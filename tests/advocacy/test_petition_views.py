@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -513,6 +514,24 @@ def test_confirming_takes_only_get_and_post(
     client = client_for(None)
     response = client.put(url, headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 405
+
+
+def test_confirmation_tokens_never_reach_the_logs(
+    client_for: ClientFor,
+    confirmed_by_email: Petition,
+    campaign: Campaign,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = "a-token-that-names-no-signature"
+    url = reverse("advocacy:petition_confirm", args=[campaign.slug, token])
+    client = client_for(None)
+    with caplog.at_level(logging.INFO):
+        assert client.get(url).status_code == 404
+        refused = client.put(url, headers={"X-CSRFToken": csrf_token(client)})
+        assert refused.status_code == 405
+    assert "Not Found: a signature confirmation link" in caplog.text
+    assert "Method Not Allowed: a signature confirmation link" in caplog.text
+    assert token not in caplog.text
 
 
 def test_a_closed_petition_confirms_nothing(

@@ -7,7 +7,6 @@ shows of the people who acted is a count with small cells suppressed.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -34,9 +33,7 @@ from peerlight.advocacy.accountability_forms import (
 )
 from peerlight.advocacy.brief_views import coordinators_only
 from peerlight.advocacy.models import AnswerLink, Campaign, TargetAnswer
-
-logger = logging.getLogger(__name__)
-
+from peerlight.lib.views import unlogged
 
 # --- A member's news -------------------------------------------------------------------
 
@@ -57,14 +54,6 @@ def news(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 # --- The target's answer page ----------------------------------------------------------
-
-
-def _unlogged(response: HttpResponse, message: str) -> HttpResponse:
-    # Django logs a 4xx response with its path, and this path is a key: the
-    # response is marked as logged, and the log says what happened without it.
-    response._has_been_logged = True  # type: ignore[attr-defined]
-    logger.warning(message)
-    return response
 
 
 def _answer_page(
@@ -88,21 +77,21 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     """
     if request.method not in ("GET", "HEAD", "POST"):
         refused = HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-        return _unlogged(refused, "Method Not Allowed: an answer link")
+        return unlogged(refused, "Method Not Allowed: an answer link")
     link = accountability.link_for_token(token)
     if link is None:
         missing = render(request, "404.html", status=404)
-        return _unlogged(missing, "Not Found: an answer link that does not work")
+        return unlogged(missing, "Not Found: an answer link that does not work")
     if request.method != "POST":
         return _answer_page(request, link, AnswerForm())
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _unlogged(_answer_page(request, link, form, status=400), "Bad answer form")
+        return unlogged(_answer_page(request, link, form, status=400), "Bad answer form")
     try:
         accountability.answer_campaign(link, form.cleaned_data["body"])
     except accountability.AccountabilityError as refused:
         form.add_error(None, refused.message)
-        return _unlogged(_answer_page(request, link, form, status=400), "Answer refused")
+        return unlogged(_answer_page(request, link, form, status=400), "Answer refused")
     return render(request, "advocacy/briefs/answered.html", {"campaign": link.campaign})
 
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,6 +35,7 @@ from peerlight.advocacy.petition_forms import PaperBatchForm, PetitionForm, Sign
 from peerlight.advocacy.petition_signing import Outcome, SignResult
 from peerlight.audit.actions import record_read
 from peerlight.lib import ratelimit
+from peerlight.lib.views import unlogged
 
 __all__ = [
     "paper_signatures",
@@ -112,22 +120,32 @@ def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "advocacy/petitions/signed.html", context)
 
 
-@form_methods
 def petition_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponseBase:
     """The e-mail's link: a page with a button (GET), which confirms the signature (POST).
 
     A link that names no signature is a 404. Confirming twice is harmless.
+    Checks the method itself and logs refusals without the path, which holds
+    the token (``require_http_methods`` would log it).
     """
+    if request.method not in ("GET", "HEAD", "POST"):
+        refused = HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        return unlogged(refused, "Method Not Allowed: a signature confirmation link")
     signature = petition_signing.signature_to_confirm(slug, token)
     if signature is None:
-        raise Http404
+        missing = render(request, "404.html", status=404)
+        return unlogged(missing, "Not Found: a signature confirmation link that does not work")
     campaign = signature.petition.campaign
     if request.method == "POST":
         try:
             counted = petition_signing.confirm_signature(signature)
-        except ValidationError as refused:
-            context = {"campaign": campaign, "signature": signature, "problem": refused.messages}
-            return render(request, "advocacy/petitions/confirm.html", context, status=400)
+        except ValidationError as refused_now:
+            context = {
+                "campaign": campaign,
+                "signature": signature,
+                "problem": refused_now.messages,
+            }
+            page = render(request, "advocacy/petitions/confirm.html", context, status=400)
+            return unlogged(page, "Bad Request: a signature that cannot be confirmed")
         if counted:
             messages.success(request, _("Thank you: your signature is confirmed and counted."))
         else:

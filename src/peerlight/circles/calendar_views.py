@@ -10,7 +10,6 @@ from its page (plain forms, POST then redirect).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 from urllib.parse import urljoin
 
@@ -35,8 +34,7 @@ from peerlight.accounts.guards import (
 from peerlight.circles import access, calendar, meetings, schedule
 from peerlight.circles.models import NOTE_MAX, Circle, Meeting
 from peerlight.lib.forms import PlainForm
-
-logger = logging.getLogger(__name__)
+from peerlight.lib.views import unlogged
 
 # Calendar apps poll; a few minutes of staleness spares the database.
 FEED_MAX_AGE = 15 * 60
@@ -95,14 +93,6 @@ def circle_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed_response(calendar.circle_feed(circle), f"{circle.slug}.ics", private=False)
 
 
-def _unlogged(response: HttpResponse, message: str) -> HttpResponse:
-    # Django logs a 4xx response with its path, and this path is a key: the
-    # response is marked as logged, and the log says what happened without it.
-    response._has_been_logged = True  # type: ignore[attr-defined]
-    logger.warning(message)
-    return response
-
-
 def member_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """A person's private feed: the circles they belong to or lead.
 
@@ -110,11 +100,11 @@ def member_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """
     if request.method not in ("GET", "HEAD"):
         refused = HttpResponseNotAllowed(["GET", "HEAD"])
-        return _unlogged(refused, "Method Not Allowed: a private calendar address")
+        return unlogged(refused, "Method Not Allowed: a private calendar address")
     user = calendar.user_for_token(token)
     if user is None:
         missing = render(request, "404.html", status=404)
-        return _unlogged(missing, "Not Found: a private calendar address that does not work")
+        return unlogged(missing, "Not Found: a private calendar address that does not work")
     return _feed_response(calendar.member_feed(user), "circles.ics", private=True)
 
 

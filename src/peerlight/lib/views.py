@@ -1,4 +1,4 @@
-"""Pages that belong to no single app: home and "Need help now?"."""
+"""Pages that belong to no single app ("home", "Need help now?"), and ``unlogged``."""
 
 import logging
 
@@ -55,3 +55,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         crisis = None
     html = loader.get_template("500.html").render({"crisis": crisis, "language": language})
     return HttpResponseServerError(html)
+
+
+def unlogged(response: HttpResponse, message: str) -> HttpResponse:
+    """``response`` for a path that carries a key (a private calendar, an answer link, a
+    confirmation link), logged as ``message`` instead of its path.
+
+    Django logs a 4xx response with its path; the response is marked as logged
+    already, and the log says what happened without the key.
+    """
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    logger.warning(message)
+    return response
