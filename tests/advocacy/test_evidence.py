@@ -10,7 +10,9 @@ import yaml
 
 from peerlight.advocacy import evidence
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "evidence" / "peer_support_research.yaml"
+# The published source the library started from, as it was shared with the
+# project (kept here so the comparison runs wherever the repository is).
+SHARED = Path(__file__).resolve().parent / "data" / "peer_support_research.yaml"
 
 ENTRY = """\
   - id: first-2020
