@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "peerlight.circles",
     "peerlight.stories",
     "peerlight.advocacy",
+    "peerlight.outcomes",
 ]
 
 MIDDLEWARE = [
